@@ -12,7 +12,7 @@ const EDGE_ITEMS: usize = 3;
 impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let body = format_array(self);
-        let sep = if self.rank() >= 2 { "\n" } else { "" };
+        let sep = if body.contains('\n') { "\n" } else { "" };
         write!(
             f,
             "tf.Tensor({sep}{body}, shape={}, dtype={})",

@@ -31,7 +31,12 @@ impl fmt::Debug for Tensor {
 /// NumPy's `str(array)` of the tensor's values.
 pub fn format_array(t: &Tensor) -> String {
     let cells = element_strings(t);
-    let width = cells.iter().map(|c| c.len()).max().unwrap_or(0);
+    // NumPy right-aligns numbers to a common width; byte strings are not padded.
+    let width = if t.dtype() == DType::String {
+        0
+    } else {
+        cells.iter().map(|c| c.len()).max().unwrap_or(0)
+    };
     let summarize = t.num_elements() > SUMMARIZE_THRESHOLD;
     let mut out = String::new();
     write_axis(&mut out, t.dims(), 0, 0, &cells, width, summarize);
@@ -134,12 +139,22 @@ fn float_strings(values: impl Iterator<Item = (f64, String)>) -> Vec<String> {
         .collect()
 }
 
+/// Python's `repr(bytes)`: single quotes unless the value holds a single
+/// quote and no double quote.
 fn python_bytes_repr(s: &[u8]) -> String {
-    let mut out = String::from("b'");
+    let quote = if s.contains(&b'\'') && !s.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    let mut out = format!("b{}", quote as char);
     for &b in s {
         match b {
             b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
+            b if b == quote => {
+                out.push('\\');
+                out.push(b as char)
+            }
             b'\n' => out.push_str("\\n"),
             b'\t' => out.push_str("\\t"),
             b'\r' => out.push_str("\\r"),
@@ -147,15 +162,8 @@ fn python_bytes_repr(s: &[u8]) -> String {
             _ => out.push_str(&format!("\\x{b:02x}")),
         }
     }
-    out.push('\'');
+    out.push(quote as char);
     out
-}
-
-impl DType {
-    /// Used by `Display` impls of other crates that print dtypes TF's way.
-    pub fn python_name(self) -> &'static str {
-        self.name()
-    }
 }
 
 #[cfg(test)]
@@ -182,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             Tensor::from(vec!["ab", "c'"]).to_string(),
-            "tf.Tensor([b'ab' b'c\\'], shape=(2,), dtype=string)"
+            "tf.Tensor([b'ab' b\"c'\"], shape=(2,), dtype=string)"
         );
     }
 

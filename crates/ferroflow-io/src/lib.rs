@@ -1,0 +1,11 @@
+//! TensorFlow's file formats, with no knowledge of graphs: protobuf messages
+//! (prost derive, no protoc), TFRecord, `tf.train.Example`, event files,
+//! tensor bundles (checkpoints V2), IDX data sets and image codecs.
+//!
+//! Byte layouts follow `shared/spec/FORMATS.md`; fixtures written by real
+//! TensorFlow under `tests/fixtures/` prove compatibility.
+
+pub mod error;
+pub mod proto;
+
+pub use error::{IoError, Result};

@@ -1,0 +1,2 @@
+//! Protobuf messages of TensorFlow and TensorBoard, declared with prost's
+//! derive macros (field numbers from the upstream `.proto` files).

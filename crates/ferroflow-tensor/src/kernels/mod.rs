@@ -2,9 +2,13 @@
 //! return typed errors; they never see graphs or gradients.
 
 pub mod array;
+pub mod cast;
 pub mod conv;
 pub mod elementwise;
+pub mod image;
+pub mod index;
 pub mod matmul;
+pub mod norm;
 pub mod pool;
 pub mod random;
 pub mod reduce;

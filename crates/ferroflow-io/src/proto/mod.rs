@@ -3,3 +3,11 @@
 
 pub mod tensor;
 pub use tensor::{DataType, Dim, TensorProto, TensorShapeProto};
+pub mod example;
+
+pub mod graph;
+pub use graph::{
+    attr_value, collection_def, Any, AttrValue, CheckpointFormatVersion, CollectionDef,
+    FunctionDefLibrary, GraphDef, ListValue, MetaGraphDef, MetaInfoDef, NameAttrList, NodeDef,
+    SaverDef, SignatureDef, TensorInfo, VersionDef,
+};

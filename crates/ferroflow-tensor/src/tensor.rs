@@ -199,18 +199,14 @@ impl Tensor {
         Ok(s[0])
     }
 
-    /// A tensor sharing this buffer with another shape of the same size
-    /// (a view: no data is copied). `-1` in `dims` is inferred, once at most.
-    ///
-    /// ```
-    /// use ferroflow_tensor::Tensor;
-    /// let t = Tensor::from_vec((0..6).collect::<Vec<i64>>(), [6]).unwrap();
-    /// assert_eq!(t.reshape(&[3, -1]).unwrap().dims(), &[3, 2]);
-    /// assert!(t.reshape(&[4, -1]).is_err());
-    /// ```
-    pub fn reshape(&self, dims: &[i64]) -> Result<Tensor> {
-        let shape = resolve_reshape(&self.shape, dims)?;
-        Ok(self.with_shape(shape))
+    /// The same value under another identity. Variables use it so that every
+    /// read of one variable is the same source to a gradient tape.
+    pub fn with_id(&self, id: TensorId) -> Tensor {
+        Tensor {
+            storage: self.storage.clone(),
+            shape: self.shape.clone(),
+            id,
+        }
     }
 
     /// A view of the same buffer with `shape`, which must hold as many elements.
@@ -223,7 +219,16 @@ impl Tensor {
         }
     }
 
-    /// A view with `shape` if it holds as many elements, else an error.
+    /// A view with `shape` if it holds as many elements, else an error (no
+    /// data is copied). The op `reshape` in `ferroflow-core` records itself
+    /// for gradients; this does not.
+    ///
+    /// ```
+    /// use ferroflow_tensor::Tensor;
+    /// let t = Tensor::from_vec((0..6).collect::<Vec<i64>>(), [6]).unwrap();
+    /// assert_eq!(t.view([3, 2]).unwrap().dims(), &[3, 2]);
+    /// assert!(t.view([4, 2]).is_err());
+    /// ```
     pub fn view(&self, shape: impl Into<Shape>) -> Result<Tensor> {
         let shape = shape.into();
         if shape.num_elements() != self.num_elements() {

@@ -5,6 +5,7 @@
 //! Byte layouts follow `shared/spec/FORMATS.md`; fixtures written by real
 //! TensorFlow under `tests/fixtures/` prove compatibility.
 
+pub mod bundle;
 pub mod crc;
 pub mod error;
 pub mod proto;

@@ -11,3 +11,16 @@ pub use graph::{
     FunctionDefLibrary, GraphDef, ListValue, MetaGraphDef, MetaInfoDef, NameAttrList, NodeDef,
     SaverDef, SignatureDef, TensorInfo, VersionDef,
 };
+
+pub mod event;
+pub mod summary;
+pub use event::{
+    Event, LogLevel, LogMessage, SessionLog, SessionStatus, SourceMetadata, TaggedRunMetadata, What,
+};
+pub use summary::{
+    DataClass, EmbeddingInfo, HistogramProto, PluginData, ProjectorConfig, SpriteMetadata, Summary,
+    SummaryAudio, SummaryImage, SummaryMetadata, SummaryValue, ValueKind,
+};
+
+pub mod bundle;
+pub use bundle::{BundleEntryProto, BundleHeaderProto, Endianness, TensorSliceProto};

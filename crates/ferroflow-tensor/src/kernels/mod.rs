@@ -4,6 +4,7 @@
 pub mod array;
 pub mod cast;
 pub mod conv;
+pub mod depthwise;
 pub mod elementwise;
 pub mod image;
 pub mod index;
@@ -12,3 +13,4 @@ pub mod norm;
 pub mod pool;
 pub mod random;
 pub mod reduce;
+pub mod window;

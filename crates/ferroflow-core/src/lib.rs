@@ -1,0 +1,36 @@
+//! The heart of ferroflow: the op catalogue, the handle trait shared by
+//! eager tensors and graph outputs, eager execution with `GradientTape`,
+//! and variables.
+//!
+//! ```
+//! use ferroflow_core::prelude::*;
+//! let x = Tensor::scalar(3.0f32);
+//! let dy_dx = grad(|x: &Tensor| x.mul(x)?.mul(x))(&x).unwrap();
+//! assert_eq!(dy_dx.to_scalar::<f32>().unwrap(), 27.0);
+//! ```
+
+mod eager;
+mod error;
+mod grad;
+mod handle;
+mod op;
+pub mod ops;
+mod spec;
+mod tape;
+pub mod testing;
+mod variable;
+
+pub use error::{Error, Result};
+pub use grad::{grad, value_and_grad};
+pub use handle::{apply1, TensorOps};
+pub use op::{AttrValue, GradArgs, Op, OpContext, OpDef};
+pub use spec::{PartialShape, TensorSpec};
+pub use tape::{GradientTape, RecordingPause, Watchable};
+pub use variable::Variable;
+
+/// Everything a user of eager ops needs in scope.
+pub mod prelude {
+    pub use crate::ops::{ArrayOps, Axes, CompareOps, LinalgOps, MathOps, NnOps, ReduceOps};
+    pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
+    pub use ferroflow_tensor::{DType, Shape, Tensor};
+}

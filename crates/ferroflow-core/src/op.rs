@@ -1,0 +1,118 @@
+//! How an op is defined: once, in one place (see `docs/ARCHITECTURE.md`).
+//!
+//! An op author implements [`OpDef`]: the TensorFlow op type and attributes,
+//! the dtype/shape rule, the kernel call, and the gradient rule written with
+//! ops against the generic handle trait [`TensorOps`]. A blanket impl turns
+//! every `OpDef` into the object-safe [`Op`] that handles store and apply, so
+//! the same gradient rule runs eagerly on a tape (on `Tensor`s) and, in graph
+//! mode, adds nodes (on graph outputs).
+
+use crate::{Error, PartialShape, Result, TensorOps, TensorSpec};
+use ferroflow_tensor::{DType, Tensor};
+use std::fmt;
+
+/// An attribute value, as a `NodeDef` carries it in a GraphDef.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    Int(i64),
+    Float(f32),
+    Bool(bool),
+    Str(String),
+    Type(DType),
+    Shape(PartialShape),
+    Tensor(Tensor),
+    Ints(Vec<i64>),
+    Floats(Vec<f32>),
+    Types(Vec<DType>),
+}
+
+/// What a kernel may need beyond its inputs: the node's name (for error
+/// messages) and the state of the runtime it runs in.
+pub struct OpContext<'a> {
+    /// The op's name in its graph, or its type when eager.
+    pub name: &'a str,
+}
+
+/// The values a gradient rule sees: the op's inputs and outputs and the
+/// gradient flowing into each output (zeros where none flows).
+pub struct GradArgs<'a, H> {
+    pub inputs: &'a [H],
+    pub outputs: &'a [H],
+    pub grads: &'a [H],
+}
+
+/// The one definition of an op. Implement this; [`Op`] follows.
+pub trait OpDef: Send + Sync + fmt::Debug + 'static {
+    /// The TensorFlow op type written to GraphDefs (`"MatMul"`, `"AddV2"`).
+    fn op_type(&self) -> &'static str;
+
+    /// The default node name, which follows TensorFlow's Python entry point
+    /// (`tf.add` names its `AddV2` node `Add`). Defaults to the op type.
+    fn default_name(&self) -> &'static str {
+        self.op_type()
+    }
+
+    /// Attributes for GraphDef export (`T` is added from the inputs' dtype).
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        Vec::new()
+    }
+
+    /// The dtype and static shape of each output, checking the inputs.
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>>;
+
+    /// Runs the kernel.
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
+
+    /// True for ops whose result is not a pure function of their inputs
+    /// (random ops, variable reads): never constant-folded or deduplicated.
+    fn is_stateful(&self) -> bool {
+        false
+    }
+
+    /// The gradient of each input given the gradients of the outputs,
+    /// written with ops so it serves every handle type. `None` for inputs
+    /// that have no gradient (integer indices, shapes).
+    fn gradient<H: TensorOps>(&self, args: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let _ = args;
+        Err(Error::NoGradient {
+            op: self.default_name().into(),
+            op_type: self.op_type().into(),
+        })
+    }
+}
+
+/// The object-safe face of an [`OpDef`], stored by tapes and graph nodes.
+pub trait Op: Send + Sync + fmt::Debug + 'static {
+    fn op_type(&self) -> &'static str;
+    fn default_name(&self) -> &'static str;
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)>;
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>>;
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
+    fn is_stateful(&self) -> bool;
+    /// The gradient rule applied to eager tensors.
+    fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>>;
+}
+
+impl<T: OpDef> Op for T {
+    fn op_type(&self) -> &'static str {
+        OpDef::op_type(self)
+    }
+    fn default_name(&self) -> &'static str {
+        OpDef::default_name(self)
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        OpDef::attrs(self)
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        OpDef::infer(self, inputs)
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        OpDef::compute(self, ctx, inputs)
+    }
+    fn is_stateful(&self) -> bool {
+        OpDef::is_stateful(self)
+    }
+    fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>> {
+        OpDef::gradient(self, args)
+    }
+}

@@ -1,0 +1,21 @@
+//! The op catalogue, one file per family. Each op is a struct implementing
+//! [`crate::OpDef`] — type name, attributes, shape rule, kernel call and
+//! gradient in one place — and is reached through a method of its family's
+//! extension trait (`MathOps`, `ArrayOps`, …), implemented for every
+//! [`crate::TensorOps`] handle.
+
+mod array;
+mod compare;
+mod linalg;
+mod math;
+mod nn;
+mod reduce;
+mod shape_rules;
+
+pub use array::*;
+pub use compare::*;
+pub use linalg::*;
+pub use math::*;
+pub use nn::*;
+pub use reduce::*;
+pub use shape_rules::*;

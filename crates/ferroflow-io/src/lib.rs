@@ -8,6 +8,8 @@
 pub mod bundle;
 pub mod crc;
 pub mod error;
+pub mod example;
 pub mod proto;
+pub mod tfrecord;
 
 pub use error::{IoError, Result};

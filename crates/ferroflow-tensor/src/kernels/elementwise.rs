@@ -1,1 +1,244 @@
-//! (being written)
+//! Element-wise kernels: unary maps, binary maps with NumPy broadcasting,
+//! `tf.where` and `tf.broadcast_to`.
+//!
+//! Outputs are written in contiguous chunks, in parallel on rayon above
+//! [`PAR_THRESHOLD`] elements. Inputs are read through a [`BroadcastPlan`], so
+//! same-shape operands are one contiguous run, a scalar operand is a repeated
+//! value, and other broadcasts are runs over the innermost contiguous
+//! dimensions; each run is a plain loop the compiler vectorizes.
+
+use super::strided::BroadcastPlan;
+use crate::{broadcast_shapes, Element, Result, Shape, Storage, Tensor, TensorError};
+use rayon::prelude::*;
+
+/// Outputs with fewer elements than this are computed on the calling thread.
+pub const PAR_THRESHOLD: usize = 1 << 15;
+
+/// Elements per parallel task.
+const PAR_CHUNK: usize = 1 << 15;
+
+/// Fills `out` by calling `body(start, chunk)` on consecutive chunks, where
+/// `chunk` is `out[start..start + chunk.len()]`; in parallel for large outputs.
+pub(crate) fn fill_chunks<U: Send>(out: &mut [U], body: impl Fn(usize, &mut [U]) + Sync) {
+    if out.len() < PAR_THRESHOLD {
+        body(0, out);
+    } else {
+        out.par_chunks_mut(PAR_CHUNK)
+            .enumerate()
+            .for_each(|(i, chunk)| body(i * PAR_CHUNK, chunk));
+    }
+}
+
+/// The elements of `x` as `T`, or a dtype error naming `op`.
+pub(crate) fn typed<'a, T: Element>(op: &str, x: &'a Tensor) -> Result<&'a [T]> {
+    T::slice(x.storage()).ok_or_else(|| TensorError::DType {
+        op: op.to_string(),
+        expected: T::DTYPE.name().into(),
+        got: x.dtype(),
+    })
+}
+
+/// Applies `f` to every element, like a unary TensorFlow op (`tf.math.exp`, …).
+/// The output has `x`'s shape and dtype `U`; errors if `x` is not of dtype `T`.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::elementwise::map, Tensor};
+/// let x = Tensor::from([[-1.0f32, 2.0], [3.0, -4.0]]);
+/// let y = map(&x, |v: f32| v.max(0.0)).unwrap(); // tf.nn.relu
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, 2.0, 3.0, 0.0]);
+/// ```
+pub fn map<T: Element, U: Element>(x: &Tensor, f: impl Fn(T) -> U + Sync + Send) -> Result<Tensor> {
+    let src = typed::<T>("map", x)?;
+    let mut out = vec![U::zero(); src.len()];
+    fill_chunks(&mut out, |start, chunk| {
+        for (o, &v) in chunk.iter_mut().zip(&src[start..]) {
+            *o = f(v);
+        }
+    });
+    Tensor::from_vec(out, x.shape().clone())
+}
+
+/// Applies `f` pairwise with NumPy broadcasting, like a binary TensorFlow op
+/// (`tf.add`, `tf.maximum`, `tf.equal`, …). Both operands must have dtype `T`;
+/// the output has the broadcast shape and dtype `U`.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::elementwise::zip_map, Tensor};
+/// let a = Tensor::from([[1.0f32], [2.0]]); // shape [2,1]
+/// let b = Tensor::from([10.0f32, 20.0, 30.0]); // shape [3]
+/// let c = zip_map("Add", &a, &b, |x: f32, y| x + y).unwrap();
+/// assert_eq!(c.dims(), &[2, 3]);
+/// assert_eq!(c.to_vec::<f32>().unwrap(), vec![11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
+/// let err = zip_map("Add", &c, &Tensor::from([1.0f32, 2.0]), |x: f32, y| x + y).unwrap_err();
+/// assert_eq!(err.to_string(), "Add: Incompatible shapes: [2,3] vs. [2]");
+/// ```
+pub fn zip_map<T: Element, U: Element>(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    f: impl Fn(T, T) -> U + Sync + Send,
+) -> Result<Tensor> {
+    let (xa, xb) = (typed::<T>(op, a)?, typed::<T>(op, b)?);
+    let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    let plan = BroadcastPlan::new(&shape, [a.shape(), b.shape()]);
+    let [sa, sb] = plan.inner_strides();
+    let mut out = vec![U::zero(); shape.num_elements()];
+    fill_chunks(&mut out, |start, chunk| {
+        plan.for_each_run(start, start + chunk.len(), |pos, [oa, ob], len| {
+            let o = &mut chunk[pos - start..][..len];
+            zip_run(o, &xa[oa..], sa, &xb[ob..], sb, &f);
+        });
+    });
+    Tensor::from_vec(out, shape)
+}
+
+/// One run of [`zip_map`]: each operand is contiguous (stride 1) or a
+/// repeated value (stride 0). One loop per case so each vectorizes.
+#[inline(always)]
+fn zip_run<T: Copy, U>(
+    out: &mut [U],
+    a: &[T],
+    sa: usize,
+    b: &[T],
+    sb: usize,
+    f: &impl Fn(T, T) -> U,
+) {
+    match (sa, sb) {
+        (0, 0) => out.fill_with(|| f(a[0], b[0])),
+        (0, _) => {
+            let x = a[0];
+            for (o, &y) in out.iter_mut().zip(b) {
+                *o = f(x, y);
+            }
+        }
+        (_, 0) => {
+            let y = b[0];
+            for (o, &x) in out.iter_mut().zip(a) {
+                *o = f(x, y);
+            }
+        }
+        _ => {
+            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                *o = f(x, y);
+            }
+        }
+    }
+}
+
+/// Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting
+/// all three, like `tf.where(cond, a, b)`. `cond` is bool; `a` and `b` share
+/// any dtype, strings included.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::elementwise::select, Tensor};
+/// let cond = Tensor::from([true, false, true]);
+/// let y = select("SelectV2", &cond, &Tensor::from([1i32, 2, 3]), &Tensor::from(0i32)).unwrap();
+/// assert_eq!(y.to_vec::<i32>().unwrap(), vec![1, 0, 3]);
+/// ```
+pub fn select(op: &str, cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let c = typed::<bool>(op, cond)?;
+    if a.dtype() != b.dtype() {
+        return Err(TensorError::DType {
+            op: op.to_string(),
+            expected: format!("else to match then's dtype {}", a.dtype()),
+            got: b.dtype(),
+        });
+    }
+    let shape = broadcast_shapes(op, cond.shape(), a.shape())
+        .and_then(|s| broadcast_shapes(op, &s, b.shape()))
+        .map_err(|_| {
+            TensorError::invalid(
+                op,
+                format!(
+                    "condition {}, then {}, and else {} must be broadcastable",
+                    cond.shape(),
+                    a.shape(),
+                    b.shape()
+                ),
+            )
+        })?;
+    let plan = BroadcastPlan::new(&shape, [cond.shape(), a.shape(), b.shape()]);
+    let storage = crate::with_element_type!(a.dtype(),
+        T => T::into_storage(select_typed(&plan, c, typed::<T>(op, a)?, typed::<T>(op, b)?, shape.num_elements())),
+        _ => Storage::String(select_typed(&plan, c, a.as_strings()?, b.as_strings()?, shape.num_elements()))
+    );
+    Tensor::new(storage, shape)
+}
+
+fn select_typed<T: Clone + Default + Send + Sync>(
+    plan: &BroadcastPlan<3>,
+    c: &[bool],
+    a: &[T],
+    b: &[T],
+    n: usize,
+) -> Vec<T> {
+    let [sc, sa, sb] = plan.inner_strides();
+    let mut out = vec![T::default(); n];
+    fill_chunks(&mut out, |start, chunk| {
+        plan.for_each_run(start, start + chunk.len(), |pos, [oc, oa, ob], len| {
+            for (i, o) in chunk[pos - start..][..len].iter_mut().enumerate() {
+                *o = if c[oc + i * sc] {
+                    a[oa + i * sa].clone()
+                } else {
+                    b[ob + i * sb].clone()
+                };
+            }
+        });
+    });
+    out
+}
+
+/// Repeats `x` along broadcast dimensions to fill `shape`, like
+/// `tf.broadcast_to` (any dtype, strings included).
+///
+/// ```
+/// use ferroflow_tensor::{kernels::elementwise::broadcast_to, Shape, Tensor};
+/// let y = broadcast_to("BroadcastTo", &Tensor::from([1i64, 2]), &Shape::from([2, 2])).unwrap();
+/// assert_eq!(y.to_vec::<i64>().unwrap(), vec![1, 2, 1, 2]);
+/// assert!(broadcast_to("BroadcastTo", &Tensor::from([1i64, 2]), &Shape::from([3])).is_err());
+/// ```
+pub fn broadcast_to(op: &str, x: &Tensor, shape: &Shape) -> Result<Tensor> {
+    if x.rank() > shape.rank() {
+        crate::bail!(
+            op,
+            "Rank of input ({}) must be no greater than rank of output shape ({}).",
+            x.rank(),
+            shape.rank()
+        );
+    }
+    match broadcast_shapes(op, x.shape(), shape) {
+        Ok(s) if &s == shape => {}
+        _ => crate::bail!(
+            op,
+            "Unable to broadcast tensor of shape {} to tensor of shape {shape}",
+            x.shape()
+        ),
+    }
+    let n = shape.checked_num_elements(op)?;
+    let plan = BroadcastPlan::new(shape, [x.shape()]);
+    let storage = crate::with_element_type!(x.dtype(),
+        T => T::into_storage(broadcast_typed(&plan, typed::<T>(op, x)?, n)),
+        _ => Storage::String(broadcast_typed(&plan, x.as_strings()?, n))
+    );
+    Tensor::new(storage, shape.clone())
+}
+
+fn broadcast_typed<T: Clone + Default + Send + Sync>(
+    plan: &BroadcastPlan<1>,
+    x: &[T],
+    n: usize,
+) -> Vec<T> {
+    let [s] = plan.inner_strides();
+    let mut out = vec![T::default(); n];
+    fill_chunks(&mut out, |start, chunk| {
+        plan.for_each_run(start, start + chunk.len(), |pos, [ox], len| {
+            let o = &mut chunk[pos - start..][..len];
+            if s == 0 {
+                o.fill(x[ox].clone());
+            } else {
+                o.clone_from_slice(&x[ox..ox + len]);
+            }
+        });
+    });
+    out
+}

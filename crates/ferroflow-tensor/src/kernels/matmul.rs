@@ -1,1 +1,226 @@
-//! (being written)
+//! Matrix multiplication, `tf.matmul` / `tf.linalg.matmul`: f32 and f64
+//! through the `gemm` crate, i32 and i64 with a plain (vectorizable) loop.
+
+use super::arith::Arith;
+use super::elementwise::typed;
+use super::strided::BroadcastPlan;
+use crate::{broadcast_shapes, DType, Element, Result, Shape, Tensor, TensorError};
+use gemm::Parallelism;
+use rayon::prelude::*;
+
+/// Products with at least this many multiply-adds (`m * n * k`) let `gemm`
+/// use every rayon thread; smaller ones run one per thread.
+const GEMM_PAR_MIN: usize = 1 << 18;
+
+/// Multiplies the last two dimensions of `a` and `b`, like
+/// `tf.matmul(a, b, transpose_a, transpose_b)`. Both have rank >= 2 and one
+/// dtype (f32, f64, i32, i64; integers wrap on overflow); leading batch
+/// dimensions broadcast NumPy-style, so `[3,4] x [2,4,5]` gives `[2,3,5]`.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::matmul::matmul, Tensor};
+/// let a = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+/// let b = Tensor::from([[5.0f32, 6.0], [7.0, 8.0]]);
+/// let c = matmul("MatMul", &a, &b, false, true).unwrap(); // a @ b^T
+/// assert_eq!(c.to_vec::<f32>().unwrap(), vec![17.0, 23.0, 39.0, 53.0]);
+/// let err = matmul("MatMul", &a, &Tensor::from([[1.0f32; 5]; 3]), false, false).unwrap_err();
+/// assert_eq!(err.to_string(), "MatMul: Matrix size-incompatible: In[0]: [2,2], In[1]: [3,5]");
+/// ```
+pub fn matmul(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Result<Tensor> {
+    if a.dtype() != b.dtype() {
+        return Err(TensorError::DType {
+            op: op.to_string(),
+            expected: format!("In[1] to match In[0]'s dtype {}", a.dtype()),
+            got: b.dtype(),
+        });
+    }
+    let (ra, rb) = (a.rank(), b.rank());
+    if ra < 2 || rb < 2 {
+        crate::bail!(
+            op,
+            "In[0] and In[1] must have rank >= 2, got {} and {}",
+            a.shape(),
+            b.shape()
+        );
+    }
+    let (ad, bd) = (a.dims(), b.dims());
+    let (m, k) = pick(ad[ra - 2], ad[ra - 1], transpose_a);
+    let (kb, n) = pick(bd[rb - 2], bd[rb - 1], transpose_b);
+    if k != kb {
+        crate::bail!(
+            op,
+            "Matrix size-incompatible: In[0]: {}, In[1]: {}",
+            a.shape(),
+            b.shape()
+        );
+    }
+    let (batch_a, batch_b) = (Shape::from(&ad[..ra - 2]), Shape::from(&bd[..rb - 2]));
+    let batch = broadcast_shapes(op, &batch_a, &batch_b).map_err(|_| {
+        TensorError::invalid(
+            op,
+            format!(
+                "In[0] and In[1] must have compatible batch dimensions: {} vs. {}",
+                a.shape(),
+                b.shape()
+            ),
+        )
+    })?;
+    let mut out_dims = batch.dims().to_vec();
+    out_dims.extend([m, n]);
+    let out_shape = Shape::new(out_dims);
+    out_shape.checked_num_elements(op)?;
+    // For each output matrix, which matrix of `a` and of `b` it multiplies.
+    let plan = BroadcastPlan::new(&batch, [&batch_a, &batch_b]);
+    let [sa, sb] = plan.inner_strides();
+    let mut pairs = Vec::with_capacity(batch.num_elements());
+    plan.for_each_run(0, batch.num_elements(), |_, [oa, ob], len| {
+        pairs.extend((0..len).map(|i| (oa + i * sa, ob + i * sb)));
+    });
+    let p = Product {
+        m,
+        n,
+        k,
+        transpose_a,
+        transpose_b,
+    };
+    let out = match a.dtype() {
+        DType::F32 => p.batched(&pairs, typed::<f32>(op, a)?, typed(op, b)?, gemm_kernel),
+        DType::F64 => p.batched(&pairs, typed::<f64>(op, a)?, typed(op, b)?, gemm_kernel),
+        DType::I32 => p.batched(&pairs, typed::<i32>(op, a)?, typed(op, b)?, int_kernel),
+        DType::I64 => p.batched(&pairs, typed::<i64>(op, a)?, typed(op, b)?, int_kernel),
+        other => {
+            return Err(TensorError::DType {
+                op: op.to_string(),
+                expected: "float32, float64, int32 or int64".into(),
+                got: other,
+            })
+        }
+    };
+    Tensor::new(out, out_shape)
+}
+
+/// (rows, cols) of a stored matrix of shape `[r, c]`, transposed if asked.
+fn pick(r: usize, c: usize, transpose: bool) -> (usize, usize) {
+    if transpose {
+        (c, r)
+    } else {
+        (r, c)
+    }
+}
+
+/// The sizes of one `[m, k] x [k, n]` product and how its operands are stored.
+#[derive(Clone, Copy)]
+struct Product {
+    m: usize,
+    n: usize,
+    k: usize,
+    transpose_a: bool,
+    transpose_b: bool,
+}
+
+impl Product {
+    /// Runs `kernel(a_matrix, b_matrix, out_matrix)` for each `(a, b)` index pair.
+    fn batched<T: Element>(
+        self,
+        pairs: &[(usize, usize)],
+        a: &[T],
+        b: &[T],
+        kernel: fn(&Product, &[T], &[T], &mut [T], Parallelism),
+    ) -> crate::Storage {
+        let (mk, kn, mn) = (self.m * self.k, self.k * self.n, self.m * self.n);
+        let mut out = vec![T::zero(); pairs.len() * mn];
+        if mn > 0 && self.k > 0 {
+            let run = |(out, &(ia, ib)): (&mut [T], &(usize, usize)), par| {
+                kernel(&self, &a[ia * mk..][..mk], &b[ib * kn..][..kn], out, par)
+            };
+            if mn * self.k >= GEMM_PAR_MIN {
+                let par = Parallelism::Rayon(0);
+                out.chunks_mut(mn).zip(pairs).for_each(|job| run(job, par));
+            } else {
+                out.par_chunks_mut(mn)
+                    .zip(pairs)
+                    .with_min_len((GEMM_PAR_MIN / (mn * self.k)).max(1))
+                    .for_each(|job| run(job, Parallelism::None));
+            }
+        }
+        T::into_storage(out)
+    }
+}
+
+/// (row stride, column stride) of an operand stored row-major with
+/// `stored_cols` columns, read as its transpose if `transpose`.
+fn strides(stored_cols: usize, transpose: bool) -> (isize, isize) {
+    let c = stored_cols as isize;
+    if transpose {
+        (1, c)
+    } else {
+        (c, 1)
+    }
+}
+
+/// One f32/f64 product through `gemm`.
+fn gemm_kernel<T: Element>(p: &Product, a: &[T], b: &[T], out: &mut [T], par: Parallelism) {
+    let (a_rs, a_cs) = strides(if p.transpose_a { p.m } else { p.k }, p.transpose_a);
+    let (b_rs, b_cs) = strides(if p.transpose_b { p.k } else { p.n }, p.transpose_b);
+    // SAFETY: `a` holds m*k, `b` k*n and `out` m*n elements (checked by the
+    // slicing in `batched`), and the strides address exactly those matrices.
+    // `batched` only passes f32 or f64, which gemm supports.
+    unsafe {
+        gemm::gemm(
+            p.m,
+            p.n,
+            p.k,
+            out.as_mut_ptr(),
+            1,
+            p.n as isize,
+            false,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+/// One integer product: rows of `out` accumulate scaled rows of `b`
+/// (a transposed `b` is first copied into row-major order).
+fn int_kernel<T: Arith>(p: &Product, a: &[T], b: &[T], out: &mut [T], _: Parallelism) {
+    let transposed;
+    let b = if p.transpose_b {
+        transposed = (0..p.k * p.n)
+            .map(|i| b[(i % p.n) * p.k + i / p.n])
+            .collect::<Vec<_>>();
+        &transposed
+    } else {
+        b
+    };
+    let a_at = |i: usize, l: usize| {
+        if p.transpose_a {
+            a[l * p.m + i]
+        } else {
+            a[i * p.k + l]
+        }
+    };
+    for (i, row) in out.chunks_mut(p.n).enumerate() {
+        for (l, b_row) in b.chunks_exact(p.n).enumerate() {
+            let x = a_at(i, l);
+            for (o, &y) in row.iter_mut().zip(b_row) {
+                *o = o.wrapping_add(x.wrapping_mul(y));
+            }
+        }
+    }
+}

@@ -14,3 +14,5 @@ pub mod pool;
 pub mod random;
 pub mod reduce;
 pub mod window;
+pub mod arith;
+pub mod strided;

@@ -224,15 +224,19 @@ impl StridedView {
         let outer = &self.dims[..self.dims.len() - 1];
         let mut odo = Odometer::at(outer, first);
         for _ in 0..count {
-            let off = odo
-                .index()
-                .iter()
-                .zip(&self.strides)
-                .fold(self.offset as isize, |acc, (&i, &s)| acc + i as isize * s);
-            f(off as usize);
+            f((self.offset as isize + dot(odo.index(), &self.strides)) as usize);
             odo.advance();
         }
     }
+}
+
+/// The offset of multi-index `index` under `strides`.
+fn dot(index: &[usize], strides: &[isize]) -> isize {
+    index
+        .iter()
+        .zip(strides)
+        .map(|(&i, &s)| i as isize * s)
+        .sum()
 }
 
 /// Copies the elements `view` selects from `src`, in output order.
@@ -316,10 +320,65 @@ pub fn transpose(op: &str, x: &Tensor, perm: &[usize]) -> Result<Tensor> {
     let strides_in = signed_strides(x.shape());
     let strides: Vec<isize> = perm.iter().map(|&p| strides_in[p]).collect();
     let view = StridedView::new(0, &dims, &strides);
+    let last = view.dims.len() - 1;
+    // The output axis that walks the input contiguously, when it is not the
+    // innermost one: then copy in tiles.
+    let unit = (0..last).find(|&a| view.strides[a] == 1 && view.strides[last] != 1);
     with_any_type!(x.dtype(), T => {
         let src = items::<T>(op, x, x.dtype())?;
-        tensor_from(gather_strided(src, &view), dims)
+        let data = match unit {
+            Some(q) => transpose_tiled(src, &view, q),
+            None => gather_strided(src, &view),
+        };
+        tensor_from(data, dims)
     })
+}
+
+/// Side of the square tiles [`transpose_tiled`] copies.
+const TILE: usize = 32;
+
+/// [`gather_strided`] for a view whose axis `q` has input stride 1 and whose
+/// innermost axis does not: the output is copied in `TILE x TILE` tiles over
+/// axes `q` and innermost, so both the reads and the writes stay in cache.
+/// This is the batched 2-D transpose (`[.., a, b] -> [.., b, a]`, NHWC <->
+/// NCHW after merging axes).
+fn transpose_tiled<T: Item>(src: &[T], view: &StridedView, q: usize) -> Vec<T> {
+    let last = view.dims.len() - 1;
+    let (n, step) = view.row();
+    // Offsets of the axes between q and the innermost one.
+    let mid_dims = &view.dims[q + 1..last];
+    let mid_count: usize = mid_dims.iter().product();
+    let mut odo = Odometer::at(mid_dims, 0);
+    let mid: Vec<isize> = (0..mid_count)
+        .map(|_| {
+            let off = dot(odo.index(), &view.strides[q + 1..last]);
+            odo.advance();
+            off
+        })
+        .collect();
+    let row = mid_count * n;
+    let plane = view.dims[q] * row;
+    let mut out = vec![T::default(); view.len()];
+    for_chunks(&mut out, plane, |o, plane_out| {
+        let outer = Odometer::at(&view.dims[..q], o);
+        let base = view.offset as isize + dot(outer.index(), &view.strides[..q]);
+        for_chunks(plane_out, TILE * row, |b, block| {
+            let first = (b * TILE) as isize;
+            for (m, &moff) in mid.iter().enumerate() {
+                for l0 in (0..n).step_by(TILE) {
+                    let l1 = (l0 + TILE).min(n);
+                    for (qi, dst_row) in block.chunks_mut(row).enumerate() {
+                        let from = base + moff + first + qi as isize;
+                        let dst = &mut dst_row[m * n + l0..m * n + l1];
+                        for (j, d) in dst.iter_mut().enumerate() {
+                            *d = src[(from + (l0 + j) as isize * step) as usize].clone();
+                        }
+                    }
+                }
+            }
+        });
+    });
+    out
 }
 
 /// Joins tensors along `axis`, like `tf.concat(xs, axis)`. All inputs must

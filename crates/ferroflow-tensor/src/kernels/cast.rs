@@ -125,8 +125,8 @@ fn range_len(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
 
 /// A 1-D tensor of `start, start + delta, …` up to (excluding) `limit`, like
 /// `tf.range(start, limit, delta, dtype)`. `delta` may be negative but not
-/// zero; integer dtypes take the integer part of the arguments. Floats add
-/// `delta` step by step in the dtype, as TensorFlow does.
+/// zero; integer dtypes take the integer part of the arguments. Element `i`
+/// is `start + i * delta` computed in the dtype, as TensorFlow does.
 ///
 /// ```
 /// use ferroflow_tensor::{kernels::cast::range, DType, Tensor};
@@ -148,11 +148,8 @@ pub fn range(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
                 TensorError::invalid(op, format!("cannot allocate an output of {n} elements"))
             })?;
             if dtype.is_float() {
-                let (mut v, d) = (T::from_f64(start), T::from_f64(delta));
-                for _ in 0..n {
-                    data.push(v);
-                    v += d;
-                }
+                let (s, d) = (T::from_f64(start), T::from_f64(delta));
+                data.extend((0..n).map(|i| s + T::from_f64(i as f64) * d));
             } else {
                 let (s, d) = (start as i128, delta as i128);
                 data.extend((0..n as i128).map(|i| T::cast_from((s + i * d) as i64)));

@@ -125,7 +125,7 @@ impl GradientTape {
         target: &Tensor,
         sources: &[&W],
     ) -> Result<Vec<Option<Tensor>>> {
-        let records = {
+        let (records, watched) = {
             let mut s = self.state.borrow_mut();
             if s.used && !s.persistent {
                 return Err(Error::FailedPrecondition(
@@ -133,7 +133,8 @@ impl GradientTape {
                 ));
             }
             s.used = true;
-            if s.persistent {
+            let watched: HashSet<TensorId> = sources.iter().map(|x| x.watch_id()).filter(|id| s.watched.contains(id)).collect();
+            let records = if s.persistent {
                 s.records
                     .iter()
                     .map(|r| Record {
@@ -145,11 +146,18 @@ impl GradientTape {
             } else {
                 s.recording = false;
                 std::mem::take(&mut s.records)
-            }
+            };
+            (records, watched)
         };
         // The tape stays silent while it plays back; outer tapes record.
         let _pause = self.stop_recording();
-        backprop(&records, target, sources)
+        let grads = backprop(&records, target, sources)?;
+        // Sources the tape never watched (a frozen variable) get no gradient.
+        Ok(grads
+            .into_iter()
+            .zip(sources)
+            .map(|(g, s)| g.filter(|_| watched.contains(&s.watch_id())))
+            .collect())
     }
 }
 

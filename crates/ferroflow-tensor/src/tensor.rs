@@ -271,6 +271,42 @@ impl Tensor {
     }
 }
 
+impl Tensor {
+    /// Iterates over the first dimension, like `for row in tensor:` in Python:
+    /// each item is a copy of one sub-tensor (rank - 1). Scalars yield nothing.
+    /// Not recorded by gradient tapes; use the `unstack` op for that.
+    ///
+    /// ```
+    /// use ferroflow_tensor::Tensor;
+    /// let t = Tensor::from([[1, 2], [3, 4]]);
+    /// let rows: Vec<Vec<i32>> = t.iter().map(|r| r.to_vec().unwrap()).collect();
+    /// assert_eq!(rows, vec![vec![1, 2], vec![3, 4]]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Tensor> + '_ {
+        let n = if self.rank() == 0 { 0 } else { self.dims()[0] };
+        let inner = Shape::new(self.dims().get(1..).unwrap_or(&[]).to_vec());
+        let len = inner.num_elements();
+        (0..n).map(move |i| {
+            let storage = slice_storage(&self.storage, i * len, len);
+            Tensor::new(storage, inner.clone()).expect("a row of a valid tensor has the row's size")
+        })
+    }
+}
+
+/// Copies `len` elements starting at `start` out of a buffer.
+fn slice_storage(s: &Storage, start: usize, len: usize) -> Storage {
+    let r = start..start + len;
+    match s {
+        Storage::F32(v) => Storage::F32(v[r].to_vec()),
+        Storage::F64(v) => Storage::F64(v[r].to_vec()),
+        Storage::I32(v) => Storage::I32(v[r].to_vec()),
+        Storage::I64(v) => Storage::I64(v[r].to_vec()),
+        Storage::U8(v) => Storage::U8(v[r].to_vec()),
+        Storage::Bool(v) => Storage::Bool(v[r].to_vec()),
+        Storage::String(v) => Storage::String(v[r].to_vec()),
+    }
+}
+
 /// The shape `dims` asks for, with one `-1` inferred from `from`'s size.
 pub fn resolve_reshape(from: &Shape, dims: &[i64]) -> Result<Shape> {
     let total = from.num_elements();

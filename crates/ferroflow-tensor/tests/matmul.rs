@@ -1,0 +1,234 @@
+//! Matmul against a naive triple loop: transposes, batch broadcasting, the
+//! parallel paths, integers, empty operands and errors.
+
+use ferroflow_tensor::kernels::matmul::matmul;
+use ferroflow_tensor::{DType, Tensor, TensorError};
+
+fn vals(n: usize, seed: u64) -> Vec<f64> {
+    (0..n as u64)
+        .map(|i| ((i * 2654435761 + seed * 97) % 17) as f64 - 8.0)
+        .collect()
+}
+
+/// Row-major `[batch.., r, c]` dims of an operand holding a logical `[rows, cols]`
+/// matrix, stored transposed if `t`.
+fn stored(batch: &[usize], rows: usize, cols: usize, t: bool) -> Vec<usize> {
+    let mut d = batch.to_vec();
+    d.extend(if t { [cols, rows] } else { [rows, cols] });
+    d
+}
+
+/// Naive `[m,k] x [k,n]` per broadcast batch, reading through the transposes.
+#[allow(clippy::too_many_arguments)]
+fn naive(
+    a: &[f64],
+    b: &[f64],
+    ba: &[usize],
+    bb: &[usize],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+) -> Vec<f64> {
+    let rank = ba.len().max(bb.len());
+    let pad = |s: &[usize]| [vec![1; rank - s.len()], s.to_vec()].concat();
+    let (pa, pb) = (pad(ba), pad(bb));
+    let batch: Vec<usize> = pa.iter().zip(&pb).map(|(x, y)| *x.max(y)).collect();
+    let mut out = Vec::new();
+    for mut i in 0..batch.iter().product::<usize>() {
+        let (mut ia, mut ib, mut sa, mut sb) = (0, 0, 1, 1);
+        for d in (0..rank).rev() {
+            let idx = i % batch[d];
+            i /= batch[d];
+            ia += if pa[d] == 1 { 0 } else { idx * sa };
+            ib += if pb[d] == 1 { 0 } else { idx * sb };
+            sa *= pa[d];
+            sb *= pb[d];
+        }
+        let am = &a[ia * m * k..];
+        let bm = &b[ib * k * n..];
+        for r in 0..m {
+            for c in 0..n {
+                out.push(
+                    (0..k)
+                        .map(|l| {
+                            let x = if ta { am[l * m + r] } else { am[r * k + l] };
+                            let y = if tb { bm[c * k + l] } else { bm[l * n + c] };
+                            x * y
+                        })
+                        .sum(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn check(ba: &[usize], bb: &[usize], m: usize, k: usize, n: usize, dtype: DType) {
+    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (da, db) = (stored(ba, m, k, ta), stored(bb, k, n, tb));
+        let (a, b) = (vals(da.iter().product(), 1), vals(db.iter().product(), 2));
+        let tensor = |v: &[f64], d: &[usize]| match dtype {
+            DType::F32 => {
+                Tensor::from_vec(v.iter().map(|&x| x as f32).collect::<Vec<_>>(), d).unwrap()
+            }
+            DType::F64 => Tensor::from_vec(v.to_vec(), d).unwrap(),
+            DType::I32 => {
+                Tensor::from_vec(v.iter().map(|&x| x as i32).collect::<Vec<_>>(), d).unwrap()
+            }
+            _ => Tensor::from_vec(v.iter().map(|&x| x as i64).collect::<Vec<_>>(), d).unwrap(),
+        };
+        let got = matmul("BatchMatMulV2", &tensor(&a, &da), &tensor(&b, &db), ta, tb).unwrap();
+        assert_eq!(got.dtype(), dtype);
+        let want = naive(&a, &b, ba, bb, m, k, n, ta, tb);
+        assert_eq!(
+            got.to_f64_vec().unwrap(),
+            want,
+            "{ba:?} {bb:?} {m}x{k}x{n} ta={ta} tb={tb} {dtype}"
+        );
+    }
+}
+
+#[test]
+fn plain_and_transposed_products_match_naive() {
+    for dtype in [DType::F32, DType::F64, DType::I32, DType::I64] {
+        check(&[], &[], 3, 4, 5, dtype);
+        check(&[], &[], 1, 7, 1, dtype);
+    }
+}
+
+#[test]
+fn batch_dims_broadcast_numpy_style() {
+    for dtype in [DType::F32, DType::I64] {
+        check(&[2], &[], 3, 4, 2, dtype); // rank 3 x rank 2
+        check(&[], &[3], 2, 5, 3, dtype); // rank 2 x rank 3
+        check(&[2, 1], &[3], 2, 3, 4, dtype);
+        check(&[1, 4], &[3, 1], 2, 2, 2, dtype);
+    }
+}
+
+#[test]
+fn large_and_many_small_products_use_parallel_paths() {
+    // Exact in f64 (small integers), so any blocking order gives the same result.
+    check(&[], &[], 70, 90, 80, DType::F64);
+    check(&[48], &[48], 9, 10, 11, DType::F64);
+    check(&[], &[], 33, 70, 65, DType::I32);
+}
+
+#[test]
+fn empty_operands() {
+    let z = matmul(
+        "MatMul",
+        &Tensor::zeros(DType::F32, [2, 0]).unwrap(),
+        &Tensor::zeros(DType::F32, [0, 3]).unwrap(),
+        false,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        (z.dims(), z.to_vec::<f32>().unwrap()),
+        (&[2, 3][..], vec![0.0; 6])
+    );
+    let e = matmul(
+        "MatMul",
+        &Tensor::zeros(DType::F64, [0, 4]).unwrap(),
+        &Tensor::zeros(DType::F64, [4, 3]).unwrap(),
+        false,
+        false,
+    )
+    .unwrap();
+    assert_eq!(e.dims(), &[0, 3]);
+    let eb = matmul(
+        "BatchMatMulV2",
+        &Tensor::zeros(DType::I32, [0, 2, 2]).unwrap(),
+        &Tensor::zeros(DType::I32, [2, 2]).unwrap(),
+        false,
+        false,
+    )
+    .unwrap();
+    assert_eq!(eb.dims(), &[0, 2, 2]);
+}
+
+#[test]
+fn integer_products_wrap_like_tf() {
+    let a = Tensor::from([[1i32 << 30, 1 << 30]]);
+    let b = Tensor::from([[2i32], [2]]);
+    assert_eq!(
+        matmul("MatMul", &a, &b, false, false)
+            .unwrap()
+            .to_vec::<i32>()
+            .unwrap(),
+        vec![0]
+    );
+}
+
+#[test]
+fn errors_read_like_tf() {
+    let f = |d: &[usize]| Tensor::zeros(DType::F32, d).unwrap();
+    let err = matmul("MatMul", &f(&[2, 3]), &f(&[4, 5]), false, false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MatMul: Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
+    );
+    let err = matmul(
+        "BatchMatMulV2",
+        &f(&[2, 2, 3]),
+        &f(&[3, 3, 4]),
+        false,
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "BatchMatMulV2: In[0] and In[1] must have compatible batch dimensions: [2,2,3] vs. [3,3,4]"
+    );
+    let err = matmul("MatMul", &f(&[3]), &f(&[3, 4]), false, false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MatMul: In[0] and In[1] must have rank >= 2, got [3] and [3,4]"
+    );
+    // With transpose_a, [3,2] is a 2x3 matrix and fits [3,4].
+    assert_eq!(
+        matmul("MatMul", &f(&[3, 2]), &f(&[3, 4]), true, false)
+            .unwrap()
+            .dims(),
+        &[2, 4]
+    );
+    let err = matmul(
+        "MatMul",
+        &f(&[2, 3]),
+        &Tensor::zeros(DType::F64, [3, 4]).unwrap(),
+        false,
+        false,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TensorError::DType {
+                got: DType::F64,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = matmul(
+        "MatMul",
+        &Tensor::zeros(DType::Bool, [2, 2]).unwrap(),
+        &Tensor::zeros(DType::Bool, [2, 2]).unwrap(),
+        false,
+        false,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TensorError::DType {
+                got: DType::Bool,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

@@ -1,1 +1,205 @@
-//! (being written)
+//! Image resizing over NHWC batches: `ResizeBilinear` and
+//! `ResizeNearestNeighbor`, with TensorFlow's `align_corners` and
+//! `half_pixel_centers` coordinate rules. `tf.image.resize` (TF2) uses
+//! `half_pixel_centers=true, align_corners=false`.
+//!
+//! Source coordinates are computed in f32, exactly as TensorFlow's CPU
+//! kernels do, so nearest-neighbour picks the same pixels.
+
+use super::conv::float_error;
+use super::window::{par_chunks, rank4};
+use crate::{with_float_type, Element, FloatElement, Result, Tensor};
+
+/// Resizes `images` (`[n, h, w, c]`) to `size` (`[out_h, out_w]`) with
+/// bilinear interpolation, like `tf.raw_ops.ResizeBilinear(images, size,
+/// align_corners, half_pixel_centers)` (the result keeps the input's float
+/// dtype).
+///
+/// ```
+/// use ferroflow_tensor::{kernels::image::resize_bilinear, Tensor};
+/// let x = Tensor::from_vec(vec![0.0f32, 4.0], [1, 1, 2, 1]).unwrap();
+/// let y = resize_bilinear("ResizeBilinear", &x, [1, 4], false, true).unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, 1.0, 3.0, 4.0]);
+/// ```
+pub fn resize_bilinear(
+    op: &str,
+    images: &Tensor,
+    size: [usize; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> Result<Tensor> {
+    let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    let ys: Vec<Lerp> = (0..size[0]).map(|i| r.lerp(0, i)).collect();
+    let xs: Vec<Lerp> = (0..size[1]).map(|i| r.lerp(1, i)).collect();
+    with_float_type!(images.dtype(),
+        T => r.run::<T>(images.as_slice()?, |img, out_row, oy| {
+            let y = ys[oy];
+            let (top, bottom) = (r.row(img, y.lower), r.row(img, y.upper));
+            let c = r.c;
+            for (out, x) in out_row.chunks_exact_mut(c.max(1)).zip(&xs) {
+                let (xl, yl) = (T::from_f64(x.lerp as f64), T::from_f64(y.lerp as f64));
+                for ch in 0..c {
+                    let (tl, tr) = (top[x.lower * c + ch], top[x.upper * c + ch]);
+                    let (bl, br) = (bottom[x.lower * c + ch], bottom[x.upper * c + ch]);
+                    let t = tl + (tr - tl) * xl;
+                    let b = bl + (br - bl) * xl;
+                    out[ch] = t + (b - t) * yl;
+                }
+            }
+        }),
+        _ => Err(float_error(op, images))
+    )
+}
+
+/// Resizes `images` (`[n, h, w, c]`) to `size` by picking the nearest
+/// pixel, like `tf.raw_ops.ResizeNearestNeighbor(images, size,
+/// align_corners, half_pixel_centers)`.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::image::resize_nearest, Tensor};
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0], [1, 1, 2, 1]).unwrap();
+/// let y = resize_nearest("ResizeNearestNeighbor", &x, [1, 4], false, true).unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.0, 1.0, 2.0, 2.0]);
+/// ```
+pub fn resize_nearest(
+    op: &str,
+    images: &Tensor,
+    size: [usize; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> Result<Tensor> {
+    let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    let ys: Vec<usize> = (0..size[0]).map(|i| r.nearest(0, i)).collect();
+    let xs: Vec<usize> = (0..size[1]).map(|i| r.nearest(1, i)).collect();
+    with_float_type!(images.dtype(),
+        T => r.run::<T>(images.as_slice()?, |img, out_row, oy| {
+            let row = r.row(img, ys[oy]);
+            let c = r.c;
+            for (out, &x) in out_row.chunks_exact_mut(c.max(1)).zip(&xs) {
+                out.copy_from_slice(&row[x * c..(x + 1) * c]);
+            }
+        }),
+        _ => Err(float_error(op, images))
+    )
+}
+
+/// The two source pixels of an output coordinate and the weight of the
+/// upper one.
+#[derive(Clone, Copy)]
+struct Lerp {
+    lower: usize,
+    upper: usize,
+    lerp: f32,
+}
+
+/// A checked resize of `[n, h, w, c]` images to `size`.
+struct Resize {
+    n: usize,
+    c: usize,
+    input: [usize; 2],
+    size: [usize; 2],
+    scale: [f32; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+}
+
+impl Resize {
+    fn new(
+        op: &str,
+        images: &Tensor,
+        size: [usize; 2],
+        align_corners: bool,
+        half_pixel_centers: bool,
+    ) -> Result<Resize> {
+        let [n, h, w, c] = rank4(op, "images", images.shape())?;
+        if align_corners && half_pixel_centers {
+            crate::bail!(
+                op,
+                "If half_pixel_centers is True, align_corners must be False."
+            );
+        }
+        if size.contains(&0) {
+            crate::bail!(op, "output dimensions must be positive, got {size:?}");
+        }
+        if h == 0 || w == 0 {
+            crate::bail!(
+                op,
+                "input image must be of non-zero size, got shape {}",
+                images.shape()
+            );
+        }
+        crate::Shape::from([n, size[0], size[1], c]).checked_num_elements(op)?;
+        let scale = |input: usize, out: usize| {
+            if align_corners && out > 1 {
+                (input - 1) as f32 / (out - 1) as f32
+            } else {
+                input as f32 / out as f32
+            }
+        };
+        Ok(Resize {
+            n,
+            c,
+            input: [h, w],
+            size,
+            scale: [scale(h, size[0]), scale(w, size[1])],
+            align_corners,
+            half_pixel_centers,
+        })
+    }
+
+    /// The bilinear taps of output coordinate `i` along `axis`.
+    fn lerp(&self, axis: usize, i: usize) -> Lerp {
+        let s = self.scale[axis];
+        let at = if self.half_pixel_centers {
+            (i as f32 + 0.5) * s - 0.5
+        } else {
+            i as f32 * s
+        };
+        let floor = at.floor();
+        let last = self.input[axis] - 1;
+        Lerp {
+            lower: (floor.max(0.0) as usize).min(last),
+            upper: (at.ceil().max(0.0) as usize).min(last),
+            lerp: at - floor,
+        }
+    }
+
+    /// The nearest source coordinate of output coordinate `i` along `axis`.
+    fn nearest(&self, axis: usize, i: usize) -> usize {
+        let s = self.scale[axis];
+        let at = if self.half_pixel_centers {
+            (i as f32 + 0.5) * s
+        } else {
+            i as f32 * s
+        };
+        let at = if self.align_corners {
+            at.round()
+        } else {
+            at.floor()
+        };
+        (at.max(0.0) as usize).min(self.input[axis] - 1)
+    }
+
+    /// Row `iy` of one image.
+    fn row<'a, T>(&self, image: &'a [T], iy: usize) -> &'a [T] {
+        let len = self.input[1] * self.c;
+        &image[iy * len..(iy + 1) * len]
+    }
+
+    /// Builds the output row by row: `fill(image, out_row, oy)` with the
+    /// source image of the row.
+    fn run<T: FloatElement>(
+        &self,
+        x: &[T],
+        fill: impl Fn(&[T], &mut [T], usize) + Sync,
+    ) -> Result<Tensor> {
+        let in_img = self.input[0] * self.input[1] * self.c;
+        let out_row = self.size[1] * self.c;
+        let mut out = vec![T::zero(); self.n * self.size[0] * out_row];
+        par_chunks(&mut out, out_row, |r, row| {
+            let (n, oy) = (r / self.size[0], r % self.size[0]);
+            fill(&x[n * in_img..(n + 1) * in_img], row, oy);
+        });
+        Tensor::from_vec(out, [self.n, self.size[0], self.size[1], self.c])
+    }
+}

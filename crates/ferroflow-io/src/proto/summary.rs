@@ -41,6 +41,9 @@ pub struct SummaryValue {
 }
 
 /// What a summary value holds (the oneof `Summary.Value.value`).
+// Variants mirror the protobuf oneof; one value exists per summary entry,
+// so boxing the large ones would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub enum ValueKind {
     /// A TF1 scalar.

@@ -2,3 +2,13 @@
 //! `tf.io.decode_raw` and `tf.io.decode_csv`.
 
 mod builder;
+mod column;
+mod csv;
+mod decode_raw;
+mod parse;
+mod spec;
+
+pub use csv::decode_csv;
+pub use decode_raw::decode_raw;
+pub use parse::{parse_example, parse_single_example, parse_single_sequence_example};
+pub use spec::{FeatureSpec, Parsed, ParsedFeatures, SparseTensor};

@@ -304,14 +304,12 @@ pub fn transpose(op: &str, x: &Tensor, perm: &[usize]) -> Result<Tensor> {
             perm.len()
         );
     }
-    let mut seen = vec![false; rank];
-    for &p in perm {
-        if p >= rank {
-            crate::bail!(op, "{p} is out of range [0 .. {rank})");
-        }
-        if std::mem::replace(&mut seen[p], true) {
-            crate::bail!(op, "{p} is duplicated in perm {perm:?}");
-        }
+    if let Some(p) = perm.iter().find(|&&p| p >= rank) {
+        crate::bail!(op, "{p} is out of range [0 .. {rank})");
+    }
+    if let Some(missing) = (0..rank).find(|i| !perm.contains(i)) {
+        let listed: Vec<String> = perm.iter().map(usize::to_string).collect();
+        crate::bail!(op, "{missing} is missing from {{{}}}.", listed.join(","));
     }
     let dims: Vec<usize> = perm.iter().map(|&p| x.dims()[p]).collect();
     if perm.iter().enumerate().all(|(i, &p)| i == p) {
@@ -610,14 +608,14 @@ pub fn pad(
             PadMode::Symmetric => d,
         };
         if before > limit || after > limit {
-            let rule = if mode == PadMode::Reflect {
-                "less than"
+            let (rule, fails) = if mode == PadMode::Reflect {
+                ("less than", "not less than")
             } else {
-                "no greater than"
+                ("no greater than", "greater than")
             };
             crate::bail!(
                 op,
-                "paddings must be {rule} the dimension size: {before}, {after} vs. dimension {d}"
+                "paddings must be {rule} the dimension size: {before}, {after} {fails} {d}"
             );
         }
         let out = before
@@ -697,7 +695,7 @@ pub fn reverse(op: &str, x: &Tensor, axes: &[usize]) -> Result<Tensor> {
             });
         }
         if std::mem::replace(&mut seen[a], true) {
-            crate::bail!(op, "axis {a} specified more than once");
+            crate::bail!(op, "axis {a} specified more than once.");
         }
         offset += x.dims()[a].saturating_sub(1) * strides[a] as usize;
         strides[a] = -strides[a];

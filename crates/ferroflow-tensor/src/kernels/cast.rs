@@ -114,11 +114,8 @@ fn range_len(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
             ((l - s).abs() + d.abs() - 1) as f64 / d.abs() as f64
         }
     );
-    if !(len < usize::MAX as f64) {
-        crate::bail!(
-            op,
-            "Requires ((limit - start) / delta) to be a valid size, got {len}"
-        );
+    if !(len <= i64::MAX as f64) {
+        crate::bail!(op, "Requires ((limit - start) / delta) <= {}", i64::MAX);
     }
     Ok(len.floor() as usize)
 }
@@ -174,7 +171,11 @@ pub fn range(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
 /// ```
 pub fn fill(op: &str, shape: &Shape, value: &Tensor) -> Result<Tensor> {
     if value.rank() != 0 {
-        crate::bail!(op, "value must be a scalar, got shape {}", value.shape());
+        crate::bail!(
+            op,
+            "value must represent a scalar, got shape {}",
+            value.shape()
+        );
     }
     let n = shape.checked_num_elements(op)?;
     with_any_type!(value.dtype(), T => {

@@ -222,7 +222,7 @@ pub fn strided_slice_plan(
             }
             let fwd = if *begin < 0 { dim + *begin } else { *begin };
             if fwd < 0 || fwd >= dim {
-                crate::bail!(op, "slice index {begin} of dimension {i} out of bounds.");
+                crate::bail!(op, "slice index {fwd} of dimension {i} out of bounds.");
             }
             *begin = fwd;
             *end = fwd + 1;

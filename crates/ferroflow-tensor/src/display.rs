@@ -31,6 +31,11 @@ impl fmt::Debug for Tensor {
 /// NumPy's `str(array)` of the tensor's values.
 pub fn format_array(t: &Tensor) -> String {
     let cells = element_strings(t);
+    if t.rank() == 0 && t.dtype().is_float() {
+        // A 0-d array prints like a Python float: `3.0`, not `3.`.
+        let c = cells[0].trim_end();
+        return if c.ends_with('.') { format!("{c}0") } else { c.to_string() };
+    }
     // NumPy right-aligns numbers to a common width; byte strings are not padded.
     let width = if t.dtype() == DType::String {
         0
@@ -178,7 +183,7 @@ mod tests {
         );
         assert_eq!(
             Tensor::scalar(3.0f32).to_string(),
-            "tf.Tensor(3., shape=(), dtype=float32)"
+            "tf.Tensor(3.0, shape=(), dtype=float32)"
         );
         assert_eq!(
             Tensor::from([1.5f32, 2.25]).to_string(),

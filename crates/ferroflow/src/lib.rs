@@ -1,0 +1,33 @@
+//! ferroflow: TensorFlow's system, rebuilt in Rust.
+//!
+//! Write `use ferroflow as tf;` and translate a TensorFlow tutorial line by
+//! line. Op methods come from the extension traits in [`prelude`].
+//!
+//! ```
+//! use ferroflow as tf;
+//! use tf::prelude::*;
+//!
+//! let z = tf::constant((0..10).collect::<Vec<i64>>());
+//! let z10 = z.mul(&tf::constant(10i64)).unwrap();
+//! assert_eq!(z10.to_string(), "tf.Tensor([ 0 10 20 30 40 50 60 70 80 90], shape=(10,), dtype=int64)");
+//! ```
+
+pub use ferroflow_core::{grad, value_and_grad, GradientTape, TensorOps, Variable};
+pub use ferroflow_core::{Error, PartialShape, Result, TensorSpec};
+pub use ferroflow_tensor::{DType, Shape, Tensor};
+
+/// Everything needed in scope to call ops as methods.
+pub mod prelude {
+    pub use ferroflow_core::prelude::*;
+}
+
+/// A constant tensor from a Rust value, like `tf.constant`.
+pub fn constant(value: impl Into<Tensor>) -> Tensor {
+    value.into()
+}
+
+/// The raw kernels and tensor value crate.
+pub use ferroflow_tensor as tensor;
+
+/// TensorFlow's file formats (`tf.io`, `tf.train.Example`, TFRecord, …).
+pub use ferroflow_io as io;

@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod crc;
 pub mod error;
+pub mod events;
 pub mod example;
 pub mod proto;
 pub mod tfrecord;

@@ -31,6 +31,9 @@ pub use variable::Variable;
 /// Everything a user of eager ops needs in scope.
 pub mod prelude {
     pub use crate::ops::{ArrayOps, Axes, CompareOps, LinalgOps, MathOps, NnOps, ReduceOps};
+    pub use crate::ops::{
+        concat, fill, range, stack, zeros, Idx, IndexingOps, ManipOps, PadMode, SplitSizes,
+    };
     pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
     pub use ferroflow_tensor::{DType, Shape, Tensor};
 }

@@ -6,16 +6,24 @@
 
 mod array;
 mod compare;
+mod fill;
+mod indexing;
 mod linalg;
+mod manip;
 mod math;
 mod nn;
+mod pad;
 mod reduce;
 mod shape_rules;
 
 pub use array::*;
 pub use compare::*;
+pub use fill::*;
+pub use indexing::*;
 pub use linalg::*;
+pub use manip::*;
 pub use math::*;
 pub use nn::*;
+pub use pad::*;
 pub use reduce::*;
 pub use shape_rules::*;

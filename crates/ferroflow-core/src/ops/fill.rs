@@ -1,0 +1,124 @@
+//! Tensors made from attributes alone: `tf.fill`, `tf.zeros` and
+//! `tf.range`. The free functions run eagerly; graph versions come with
+//! graph mode.
+
+use super::{check_arity, Axes, ReduceOps};
+use crate::handle::apply1;
+use crate::{
+    fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
+};
+use ferroflow_tensor::kernels::cast;
+use ferroflow_tensor::{DType, Shape, Tensor};
+use std::sync::Arc;
+
+/// A tensor of a shape filled with a scalar, like `tf.fill(dims, value)`.
+#[derive(Debug, Clone)]
+pub struct Fill {
+    pub shape: Shape,
+}
+
+impl OpDef for Fill {
+    fn op_type(&self) -> &'static str {
+        "Fill"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        vec![("index_type", AttrValue::Type(DType::I32))]
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        check_arity("Fill", inputs, 1)?;
+        if inputs[0].shape.rank().is_some_and(|r| r != 0) {
+            fail!(
+                "Fill",
+                "value must be a scalar, got shape {}",
+                inputs[0].shape.bracketed()
+            );
+        }
+        let shape = PartialShape::known(&self.shape);
+        Ok(vec![TensorSpec::new(inputs[0].dtype, shape)])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        Ok(vec![cast::fill(ctx.name, &self.shape, inputs[0])?])
+    }
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        // Every output element is the value: its gradient is the sum.
+        Ok(vec![Some(a.grads[0].reduce_sum(Axes::All, false)?)])
+    }
+}
+
+/// `start, start + delta, …` up to (excluding) `limit`, like
+/// `tf.range(start, limit, delta, dtype)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub start: f64,
+    pub limit: f64,
+    pub delta: f64,
+    pub dtype: DType,
+}
+
+impl OpDef for Range {
+    fn op_type(&self) -> &'static str {
+        "Range"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        vec![("Tidx", AttrValue::Type(self.dtype))]
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        check_arity("Range", inputs, 0)?;
+        if !self.dtype.is_numeric() {
+            fail!("Range", "expected a numeric dtype, got {}", self.dtype);
+        }
+        Ok(vec![TensorSpec::new(
+            self.dtype,
+            PartialShape::unknown_dims(1),
+        )])
+    }
+    fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let y = cast::range(ctx.name, self.start, self.limit, self.delta, self.dtype)?;
+        Ok(vec![y])
+    }
+    fn gradient<H: TensorOps>(&self, _a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        Ok(Vec::new())
+    }
+}
+
+/// An eager tensor of shape `dims` filled with `value`, like
+/// `tf.fill(dims, value)` (the graph version comes with graph mode).
+///
+/// ```
+/// use ferroflow_core::prelude::*;
+/// assert_eq!(fill(&[2, 2], 7i64).unwrap(), Tensor::from([[7i64, 7], [7, 7]]));
+/// ```
+pub fn fill(dims: &[usize], value: impl Into<Tensor>) -> Result<Tensor> {
+    let shape = Shape::new(dims.to_vec());
+    apply1(Fill { shape }, &[&value.into()])
+}
+
+/// An eager tensor of zeros, like `tf.zeros(shape, dtype)` (strings are
+/// empty); `ops::ones` gives ones.
+///
+/// ```
+/// use ferroflow_core::prelude::*;
+/// assert_eq!(zeros(&[2], DType::F32).unwrap(), Tensor::from([0.0f32, 0.0]));
+/// ```
+pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+    fill(shape, Tensor::zeros(dtype, Shape::scalar())?)
+}
+
+/// An eager 1-D tensor `start, start + delta, …` up to (excluding)
+/// `limit`, like `tf.range(start, limit, delta, dtype)` (the graph version
+/// comes with graph mode).
+///
+/// ```
+/// use ferroflow_core::prelude::*;
+/// assert_eq!(range(0.0, 5.0, 2.0, DType::I32).unwrap(), Tensor::from([0, 2, 4]));
+/// ```
+pub fn range(start: f64, limit: f64, delta: f64, dtype: DType) -> Result<Tensor> {
+    let op = Range {
+        start,
+        limit,
+        delta,
+        dtype,
+    };
+    let mut outs = <Tensor as TensorOps>::apply(Arc::new(op), &[])?;
+    Ok(outs.swap_remove(0))
+}

@@ -7,7 +7,9 @@
 
 pub mod bundle;
 pub mod crc;
+pub mod datasets;
 pub mod error;
+pub mod idx;
 pub mod events;
 pub mod example;
 pub mod proto;

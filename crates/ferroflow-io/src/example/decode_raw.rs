@@ -4,7 +4,7 @@ use crate::{IoError, Result};
 use ferroflow_tensor::{with_numeric_type, DType, Element, Tensor};
 
 /// Element types that can be read from raw bytes of either endianness.
-trait FromRawBytes: Element {
+pub(crate) trait FromRawBytes: Element {
     /// Reads one element from exactly `size_of::<Self>()` bytes.
     fn from_raw(bytes: &[u8], little_endian: bool) -> Self;
 }
@@ -26,6 +26,25 @@ macro_rules! impl_from_raw {
 }
 impl_from_raw!(f32, f64, i32, i64, u8);
 
+/// `bytes` (a whole number of `dtype` elements) as a tensor of shape `dims`
+/// (used by IDX files, which are big-endian).
+pub(crate) fn raw_tensor(
+    op: &str,
+    bytes: &[u8],
+    dtype: DType,
+    little_endian: bool,
+    dims: Vec<usize>,
+) -> Result<Tensor> {
+    with_numeric_type!(dtype, T => {
+        let size = std::mem::size_of::<T>();
+        if bytes.len() % size != 0 {
+            return Err(IoError::invalid(op, format!("{} bytes are not a whole number of {dtype} elements", bytes.len())));
+        }
+        let values: Vec<T> = bytes.chunks_exact(size).map(|c| T::from_raw(c, little_endian)).collect();
+        Ok(Tensor::from_vec(values, dims)?)
+    }, _ => Err(IoError::invalid(op, format!("expected a numeric dtype, got {dtype}"))))
+}
+
 /// Reinterprets every string of `bytes` as a vector of `dtype` elements
 /// (`tf.io.decode_raw(bytes, out_type, little_endian)`). All strings must
 /// have the same length, a multiple of the element size; the result has
@@ -43,28 +62,22 @@ impl_from_raw!(f32, f64, i32, i64, u8);
 pub fn decode_raw(bytes: &Tensor, dtype: DType, little_endian: bool) -> Result<Tensor> {
     const OP: &str = "DecodeRaw";
     let strings = bytes.as_strings()?;
-    with_numeric_type!(dtype, T => {
-        let size = std::mem::size_of::<T>();
-        let width = strings.first().map_or(0, Vec::len);
-        if width % size != 0 {
-            return Err(IoError::invalid(
-                OP,
-                format!("Input to DecodeRaw has length {width} that is not a multiple of {size}, the size of {dtype}"),
-            ));
-        }
-        let mut out: Vec<T> = Vec::with_capacity(width / size * strings.len());
-        for (i, s) in strings.iter().enumerate() {
-            if s.len() != width {
-                return Err(IoError::invalid(
-                    OP,
-                    format!("DecodeRaw requires input strings to all be the same size, but element {i} has size {} != {width}", s.len()),
-                ));
-            }
-            out.extend(s.chunks_exact(size).map(|c| T::from_raw(c, little_endian)));
-        }
-        let dims = [bytes.dims(), &[width / size]].concat();
-        Ok(Tensor::from_vec(out, dims)?)
-    }, _ => Err(IoError::invalid(OP, format!("out_type must be a numeric dtype, got {dtype}"))))
+    let size = dtype.size_of();
+    let width = strings.first().map_or(0, Vec::len);
+    if size == 0 || width % size != 0 {
+        return Err(IoError::invalid(
+            OP,
+            format!("Input to DecodeRaw has length {width} that is not a multiple of the size of {dtype}"),
+        ));
+    }
+    if let Some((i, s)) = strings.iter().enumerate().find(|(_, s)| s.len() != width) {
+        return Err(IoError::invalid(
+            OP,
+            format!("DecodeRaw requires input strings to all be the same size, but element {i} has size {} != {width}", s.len()),
+        ));
+    }
+    let dims = [bytes.dims(), &[width / size]].concat();
+    raw_tensor(OP, &strings.concat(), dtype, little_endian, dims)
 }
 
 #[cfg(test)]

@@ -10,5 +10,6 @@ mod spec;
 
 pub use csv::decode_csv;
 pub use decode_raw::decode_raw;
+pub(crate) use decode_raw::raw_tensor;
 pub use parse::{parse_example, parse_single_example, parse_single_sequence_example};
 pub use spec::{FeatureSpec, Parsed, ParsedFeatures, SparseTensor};

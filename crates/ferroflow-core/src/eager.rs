@@ -1,6 +1,7 @@
 //! Eager execution: an op applied to `Tensor`s runs its kernel at once and,
 //! when a gradient tape is recording, is recorded on it.
 
+use crate::random::EagerKernelState;
 use crate::{tape, Op, OpContext, Result, TensorOps, TensorSpec};
 use ferroflow_tensor::Tensor;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ impl TensorOps for Tensor {
     fn apply(op: Arc<dyn Op>, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let ctx = OpContext {
             name: op.default_name(),
+            state: &EagerKernelState,
         };
         let outputs = op.compute(&ctx, inputs)?;
         tape::record(&op, inputs, &outputs);

@@ -15,6 +15,7 @@ mod grad;
 mod handle;
 mod op;
 pub mod ops;
+pub mod random;
 mod spec;
 mod tape;
 pub mod testing;
@@ -30,9 +31,12 @@ pub use variable::Variable;
 
 /// Everything a user of eager ops needs in scope.
 pub mod prelude {
-    pub use crate::ops::{ArrayOps, Axes, CompareOps, LinalgOps, MathOps, NnOps, ReduceOps};
     pub use crate::ops::{
         concat, fill, range, stack, zeros, Idx, IndexingOps, ManipOps, PadMode, SplitSizes,
+    };
+    pub use crate::ops::{
+        random_normal, random_shuffle, random_uniform, truncated_normal, ArrayOps, Axes,
+        CompareOps, LinalgOps, MathOps, NnOps, ReduceOps,
     };
     pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
     pub use ferroflow_tensor::{DType, Shape, Tensor};

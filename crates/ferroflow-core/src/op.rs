@@ -7,6 +7,7 @@
 //! the same gradient rule runs eagerly on a tape (on `Tensor`s) and, in graph
 //! mode, adds nodes (on graph outputs).
 
+use crate::random::KernelState;
 use crate::{Error, PartialShape, Result, TensorOps, TensorSpec};
 use ferroflow_tensor::{DType, Tensor};
 use std::fmt;
@@ -31,6 +32,8 @@ pub enum AttrValue {
 pub struct OpContext<'a> {
     /// The op's name in its graph, or its type when eager.
     pub name: &'a str,
+    /// The runtime's state for stateful kernels (random streams).
+    pub state: &'a dyn KernelState,
 }
 
 /// The values a gradient rule sees: the op's inputs and outputs and the

@@ -6,6 +6,7 @@
 
 mod array;
 mod compare;
+mod einsum;
 mod fill;
 mod indexing;
 mod linalg;
@@ -13,11 +14,13 @@ mod manip;
 mod math;
 mod nn;
 mod pad;
+mod random;
 mod reduce;
 mod shape_rules;
 
 pub use array::*;
 pub use compare::*;
+pub use einsum::*;
 pub use fill::*;
 pub use indexing::*;
 pub use linalg::*;
@@ -25,5 +28,6 @@ pub use manip::*;
 pub use math::*;
 pub use nn::*;
 pub use pad::*;
+pub use random::*;
 pub use reduce::*;
 pub use shape_rules::*;

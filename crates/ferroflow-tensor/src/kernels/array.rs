@@ -55,36 +55,10 @@ impl_item!(
 /// are `Vec<u8>`).
 macro_rules! with_any_type {
     ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            $crate::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            $crate::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            $crate::DType::Bool => {
-                type $T = bool;
-                $body
-            }
-            $crate::DType::String => {
-                type $T = Vec<u8>;
-                $body
-            }
-        }
+        $crate::with_element_type!($dtype, $T => $body, _ => {
+            type $T = Vec<u8>;
+            $body
+        })
     };
 }
 pub(crate) use with_any_type;
@@ -96,6 +70,14 @@ pub(crate) fn items<'a, T: Item>(op: &str, t: &'a Tensor, expected: DType) -> Re
         expected: expected.name().into(),
         got: t.dtype(),
     })
+}
+
+/// The value of the one-element tensor `t` as `T`.
+pub(crate) fn scalar_item<T: Item>(op: &str, t: &Tensor, expected: DType) -> Result<T> {
+    match items::<T>(op, t, expected)? {
+        [v] => Ok(v.clone()),
+        _ => crate::bail!(op, "expected a scalar, got shape {}", t.shape()),
+    }
 }
 
 /// A tensor of `shape` over `data`.
@@ -635,7 +617,7 @@ pub fn pad(
         maps.push(map);
     }
     let out_dims: Vec<usize> = maps.iter().map(Vec::len).collect();
-    let total = Shape::from(out_dims.clone()).checked_num_elements(op)?;
+    Shape::from(out_dims.clone()).checked_num_elements(op)?;
     if x.rank() == 0 {
         return x.view(Shape::scalar());
     }
@@ -644,31 +626,45 @@ pub fn pad(
             crate::bail!(op, "a string tensor pads with empty strings, not {constant}");
         };
         let src = items::<T>(op, x, x.dtype())?;
-        let mut out = filled(op, total, fill.clone())?;
         let strides = x.shape().strides();
-        let rank = out_dims.len();
-        let (inner_map, n) = (&maps[rank - 1], out_dims[rank - 1]);
-        let rows_per_chunk = (PARALLEL_MIN / n.max(1)).max(1);
-        for_chunks(&mut out, rows_per_chunk * n, |c, chunk| {
-            let mut odo = Odometer::at(&out_dims[..rank - 1], c * rows_per_chunk);
-            for row in chunk.chunks_mut(n) {
-                let base = odo
-                    .index()
-                    .iter()
-                    .zip(&maps)
-                    .zip(&strides)
-                    .try_fold(0, |acc, ((&i, map), &s)| map[i].map(|j| acc + j * s));
-                odo.advance();
-                let Some(base) = base else { continue };
-                for (dst, j) in row.iter_mut().zip(inner_map) {
-                    if let Some(j) = j {
-                        *dst = src[base + j].clone();
-                    }
+        tensor_from(pad_rows(op, src, &strides, &maps, fill)?, out_dims)
+    })
+}
+
+/// The padded copy of `src` (of row-major `strides`): output element
+/// `[i0, i1, ..]` reads input `[maps[0][i0], maps[1][i1], ..]`, or is `fill`
+/// where any map says `None`.
+fn pad_rows<T: Item>(
+    op: &str,
+    src: &[T],
+    strides: &[usize],
+    maps: &[Vec<Option<usize>>],
+    fill: T,
+) -> Result<Vec<T>> {
+    let out_dims: Vec<usize> = maps.iter().map(Vec::len).collect();
+    let rank = out_dims.len();
+    let mut out = filled(op, out_dims.iter().product(), fill)?;
+    let (inner_map, n) = (&maps[rank - 1], out_dims[rank - 1]);
+    let rows_per_chunk = (PARALLEL_MIN / n.max(1)).max(1);
+    for_chunks(&mut out, rows_per_chunk * n, |c, chunk| {
+        let mut odo = Odometer::at(&out_dims[..rank - 1], c * rows_per_chunk);
+        for row in chunk.chunks_mut(n) {
+            let base = odo
+                .index()
+                .iter()
+                .zip(maps)
+                .zip(strides)
+                .try_fold(0, |acc, ((&i, map), &s)| map[i].map(|j| acc + j * s));
+            odo.advance();
+            let Some(base) = base else { continue };
+            for (dst, j) in row.iter_mut().zip(inner_map) {
+                if let Some(j) = j {
+                    *dst = src[base + j].clone();
                 }
             }
-        });
-        tensor_from(out, out_dims)
-    })
+        }
+    });
+    Ok(out)
 }
 
 /// Reverses `x` along each of `axes`, like `tf.reverse(x, axes)`.

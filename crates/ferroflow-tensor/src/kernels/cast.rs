@@ -1,6 +1,6 @@
 //! Dtype conversion and tensor creation: `cast`, `range` and `fill`.
 
-use super::array::{filled, items, tensor_from, with_any_type, PARALLEL_MIN};
+use super::array::{filled, scalar_item, tensor_from, with_any_type, PARALLEL_MIN};
 use crate::{
     with_element_type, with_float_type, DType, Element, Result, Shape, Tensor, TensorError,
 };
@@ -114,7 +114,7 @@ fn range_len(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
             ((l - s).abs() + d.abs() - 1) as f64 / d.abs() as f64
         }
     );
-    if !(len <= i64::MAX as f64) {
+    if len.is_nan() || len > i64::MAX as f64 {
         crate::bail!(op, "Requires ((limit - start) / delta) <= {}", i64::MAX);
     }
     Ok(len.floor() as usize)
@@ -179,7 +179,7 @@ pub fn fill(op: &str, shape: &Shape, value: &Tensor) -> Result<Tensor> {
     }
     let n = shape.checked_num_elements(op)?;
     with_any_type!(value.dtype(), T => {
-        let v = items::<T>(op, value, value.dtype())?[0].clone();
+        let v = scalar_item::<T>(op, value, value.dtype())?;
         tensor_from(filled(op, n, v)?, shape.clone())
     })
 }

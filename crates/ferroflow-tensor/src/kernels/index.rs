@@ -2,8 +2,8 @@
 //! `gather_nd`, `scatter_nd`, `unsorted_segment_sum` and `one_hot`.
 
 use super::array::{
-    filled, for_chunks, gather_strided, items, scatter_strided, signed_strides, tensor_from,
-    with_any_type, Item, StridedView, PARALLEL_MIN,
+    filled, for_chunks, gather_strided, items, scalar_item, scatter_strided, signed_strides,
+    tensor_from, with_any_type, Item, StridedView, PARALLEL_MIN,
 };
 use crate::{with_numeric_type, DType, NumElement, Result, Shape, Tensor, TensorError};
 
@@ -748,18 +748,32 @@ pub fn one_hot(
     };
     let mut dims = indices.dims().to_vec();
     dims.insert(axis, depth);
-    let len = Shape::from(dims.clone()).checked_num_elements(op)?;
+    Shape::from(dims.clone()).checked_num_elements(op)?;
+    let on_dtype = on.dtype();
     let suffix: usize = indices.dims()[axis..].iter().product();
     with_any_type!(on.dtype(), T => {
-        let on_v = items::<T>(op, on, on.dtype())?[0].clone();
-        let off_v = items::<T>(op, off, on.dtype())?[0].clone();
-        let mut out = filled(op, len, off_v)?;
-        for (n, &i) in idx.iter().enumerate() {
-            if i >= 0 && (i as u64) < depth as u64 {
-                let (p, s) = (n / suffix, n % suffix);
-                out[(p * depth + i as usize) * suffix + s] = on_v.clone();
-            }
-        }
-        tensor_from(out, dims)
+        let on = scalar_item::<T>(op, on, on.dtype())?;
+        let off = scalar_item::<T>(op, off, on_dtype)?;
+        tensor_from(one_hot_rows(op, &idx, depth, suffix, on, off)?, dims)
     })
+}
+
+/// The one-hot values for `idx` with the depth axis before the last
+/// `suffix` elements of each index row.
+fn one_hot_rows<T: Item>(
+    op: &str,
+    idx: &[i64],
+    depth: usize,
+    suffix: usize,
+    on: T,
+    off: T,
+) -> Result<Vec<T>> {
+    let mut out = filled(op, idx.len() * depth, off)?;
+    for (n, &i) in idx.iter().enumerate() {
+        if i >= 0 && (i as u64) < depth as u64 {
+            let (p, s) = (n / suffix, n % suffix);
+            out[(p * depth + i as usize) * suffix + s] = on.clone();
+        }
+    }
+    Ok(out)
 }

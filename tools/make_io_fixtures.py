@@ -141,11 +141,19 @@ def write_images(out):
     photo = np.stack([x * 16, y * 16, (x + y) * 8], axis=-1).astype(np.uint8)
     jpg = tf.io.encode_jpeg(photo, quality=95)
     tf.io.write_file(os.path.join(out, "image.jpg"), jpg)
+    rgb_png = tf.io.encode_png(rgb)
+    gray_png = tf.io.encode_png(gray16)
+    flat = lambda t: t.numpy().reshape(-1).tolist()
     return {
+        "rgb_as_gray": flat(tf.io.decode_png(rgb_png, channels=1)),
+        "rgb_as_rgba": flat(tf.io.decode_png(rgb_png, channels=4)),
+        "gray16_as_uint8": flat(tf.io.decode_png(gray_png)),
+        "gray16_as_rgb16": flat(tf.io.decode_png(gray_png, channels=3, dtype=tf.uint16)),
         "rgb": rgb.reshape(-1).tolist(),
         "gray16": gray16.reshape(-1).tolist(),
-        "jpeg_tf_decoded": tf.io.decode_jpeg(jpg).numpy().reshape(-1).tolist(),
-        "jpeg_gray_tf_decoded": tf.io.decode_jpeg(jpg, channels=1).numpy().reshape(-1).tolist(),
+        # ferroflow's decoder uses the accurate integer IDCT (libjpeg's "islow").
+        "jpeg_tf_decoded": flat(tf.io.decode_jpeg(jpg, dct_method="INTEGER_ACCURATE")),
+        "jpeg_gray_tf_decoded": flat(tf.io.decode_jpeg(jpg, channels=1, dct_method="INTEGER_ACCURATE")),
     }
 
 

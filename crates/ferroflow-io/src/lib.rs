@@ -10,6 +10,7 @@ pub mod crc;
 pub mod datasets;
 pub mod error;
 pub mod idx;
+pub mod image;
 pub mod events;
 pub mod example;
 pub mod proto;

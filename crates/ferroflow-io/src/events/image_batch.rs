@@ -1,8 +1,6 @@
 //! Turning an image batch tensor into PNG files for image summaries.
-//!
-//! Written here because the crate has no image codec yet; if a shared
-//! `encode_png` lands, image summaries should use it instead.
 
+use crate::image::encode_png;
 use crate::{IoError, Result};
 use ferroflow_tensor::{DType, Tensor};
 
@@ -58,38 +56,13 @@ impl ImageBatch {
         })
     }
 
-    /// Image `i` of the batch encoded as PNG.
-    pub(crate) fn png(&self, i: usize, what: &str) -> Result<Vec<u8>> {
+    /// Image `i` (< `n`) of the batch encoded as PNG.
+    pub(crate) fn png(&self, i: usize) -> Result<Vec<u8>> {
         let size = self.height * self.width * self.channels;
-        let pixels = &self.pixels[i * size..(i + 1) * size];
-        encode_png(pixels, self.width, self.height, self.channels)
-            .map_err(|e| IoError::invalid(what, format!("cannot encode PNG: {e}")))
+        let pixels = self.pixels[i * size..(i + 1) * size].to_vec();
+        let image = Tensor::from_vec(pixels, [self.height, self.width, self.channels])?;
+        encode_png(&image, -1)
     }
-}
-
-/// PNG bytes of 8-bit pixels (row-major, `channels` interleaved).
-fn encode_png(
-    pixels: &[u8],
-    width: usize,
-    height: usize,
-    channels: usize,
-) -> std::result::Result<Vec<u8>, String> {
-    let color = match channels {
-        1 => png::ColorType::Grayscale,
-        2 => png::ColorType::GrayscaleAlpha,
-        3 => png::ColorType::Rgb,
-        _ => png::ColorType::Rgba,
-    };
-    let w = u32::try_from(width).map_err(|_| "image too wide".to_string())?;
-    let h = u32::try_from(height).map_err(|_| "image too high".to_string())?;
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(color);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(pixels).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -101,7 +74,7 @@ mod tests {
         let t = Tensor::from_vec(vec![0.0f32, 0.5, 0.999, 1.2, -0.1, 1.0], [1, 1, 2, 3]).unwrap();
         let batch = ImageBatch::from_tensor(&t, "img").unwrap();
         assert_eq!(batch.pixels, [0, 127, 255, 255, 0, 255]);
-        let png = batch.png(0, "img").unwrap();
+        let png = batch.png(0).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let mut reader = png::Decoder::new(png.as_slice()).read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];

@@ -12,7 +12,7 @@
 //! ```
 
 mod histogram;
-mod png;
+mod image_batch;
 mod projector;
 mod reader;
 mod summaries;

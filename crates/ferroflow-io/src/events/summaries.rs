@@ -2,7 +2,7 @@
 //! metadata on every value (FORMATS.md 3.5).
 
 use super::histogram::histogram_rows;
-use super::png::ImageBatch;
+use super::image_batch::ImageBatch;
 use crate::proto::summary::{PLUGIN_HISTOGRAMS, PLUGIN_IMAGES, PLUGIN_SCALARS, PLUGIN_TEXT};
 use crate::proto::{SummaryMetadata, SummaryValue, TensorProto, ValueKind};
 use crate::{IoError, Result};
@@ -73,7 +73,7 @@ pub fn image(tag: &str, images: &Tensor, max_outputs: usize) -> Result<SummaryVa
         batch.height.to_string().into_bytes(),
     ];
     for i in 0..batch.n.min(max_outputs) {
-        strings.push(batch.png(i, tag)?);
+        strings.push(batch.png(i)?);
     }
     let len = strings.len();
     let tensor = Tensor::from_strings(&strings, [len])?;

@@ -3,7 +3,7 @@
 //! `Summary.Image` images, without plugin metadata.
 
 use super::histogram::histogram_proto;
-use super::png::ImageBatch;
+use super::image_batch::ImageBatch;
 use crate::proto::{SummaryImage, SummaryValue, ValueKind};
 use crate::{IoError, Result};
 use ferroflow_tensor::Tensor;
@@ -71,7 +71,7 @@ pub fn image(name: &str, images: &Tensor, max_outputs: usize) -> Result<Vec<Summ
                 height: dim(batch.height)?,
                 width: dim(batch.width)?,
                 colorspace: dim(batch.channels)?,
-                encoded_image_string: batch.png(i, name)?,
+                encoded_image_string: batch.png(i)?,
             };
             Ok(SummaryValue::new(tag, ValueKind::Image(image)))
         })

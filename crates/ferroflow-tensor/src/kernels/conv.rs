@@ -39,22 +39,7 @@ pub fn conv2d(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = conv2d_geometry(
-        op,
-        input.shape(),
-        filter.shape(),
-        strides,
-        dilations,
-        padding,
-    )?;
-    same_dtype(op, input, filter)?;
-    with_float_type!(input.dtype(),
-        T => {
-            let y = forward::<T>(&g, input.as_slice()?, filter.as_slice()?);
-            Tensor::from_vec(y, g.output_shape())
-        },
-        _ => Err(float_error(op, input))
-    )
+    run_forward::<Dense>(op, input, filter, strides, dilations, padding)
 }
 
 /// The resolved sizes of a convolution of `input` `[n, h, w, in]` by
@@ -68,16 +53,7 @@ pub fn conv2d_geometry(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Conv2dGeometry> {
-    let [kh, kw, fin, out_c] = rank4(op, "filter", filter)?;
-    let g = Conv2dGeometry::new(op, input, [kh, kw], out_c, strides, dilations, padding)?;
-    if fin != g.in_c {
-        crate::bail!(
-            op,
-            "input depth {} does not match filter in-depth {fin} (input {input}, filter {filter})",
-            g.in_c
-        );
-    }
-    Ok(g)
+    filter_geometry::<Dense>(op, input, filter, strides, dilations, padding)
 }
 
 /// The gradient of [`conv2d`] with respect to its input, like
@@ -101,17 +77,7 @@ pub fn conv2d_backprop_input(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = conv2d_geometry(op, input_shape, filter.shape(), strides, dilations, padding)?;
-    g.check_output(op, "out_backprop", dy.shape())?;
-    same_dtype(op, dy, filter)?;
-    g.input_shape().checked_num_elements(op)?;
-    with_float_type!(dy.dtype(),
-        T => {
-            let dx = backprop_input::<T>(&g, filter.as_slice()?, dy.as_slice()?);
-            Tensor::from_vec(dx, g.input_shape())
-        },
-        _ => Err(float_error(op, dy))
-    )
+    run_backprop_input::<Dense>(op, input_shape, filter, dy, strides, dilations, padding)
 }
 
 /// The gradient of [`conv2d`] with respect to its filter, like
@@ -134,15 +100,97 @@ pub fn conv2d_backprop_filter(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = conv2d_geometry(op, input.shape(), filter_shape, strides, dilations, padding)?;
+    run_backprop_filter::<Dense>(op, input, filter_shape, dy, strides, dilations, padding)
+}
+
+/// A convolution family (dense here, depthwise in `depthwise.rs`): how its
+/// filter's shape gives the output channels, and its three slice kernels.
+/// Both families share the checked tensor-level entry points below.
+pub(crate) trait ConvKernels {
+    /// Output channels of a `[kh, kw, in, last]` filter (None on overflow).
+    fn out_channels(filter_in: usize, last: usize) -> Option<usize>;
+    fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T>;
+    fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T>;
+    fn backprop_filter<T: FloatElement>(g: &Conv2dGeometry, x: &[T], dy: &[T]) -> Vec<T>;
+}
+
+/// The geometry of `K` for `input` and a `[kh, kw, in, _]` filter.
+pub(crate) fn filter_geometry<K: ConvKernels>(
+    op: &str,
+    input: &Shape,
+    filter: &Shape,
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: &Padding,
+) -> Result<Conv2dGeometry> {
+    let [kh, kw, fin, last] = rank4(op, "filter", filter)?;
+    let out_c = K::out_channels(fin, last)
+        .ok_or_else(|| TensorError::invalid(op, format!("filter {filter} is too large")))?;
+    let g = Conv2dGeometry::new(op, input, [kh, kw], out_c, strides, dilations, padding)?;
+    if fin != g.in_c {
+        crate::bail!(
+            op,
+            "input depth {} does not match filter in-depth {fin} (input {input}, filter {filter})",
+            g.in_c
+        );
+    }
+    Ok(g)
+}
+
+/// Checks and runs `K`'s forward kernel.
+pub(crate) fn run_forward<K: ConvKernels>(
+    op: &str,
+    input: &Tensor,
+    filter: &Tensor,
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: &Padding,
+) -> Result<Tensor> {
+    let (x, w) = (input.shape(), filter.shape());
+    let g = filter_geometry::<K>(op, x, w, strides, dilations, padding)?;
+    same_dtype(op, input, filter)?;
+    with_float_type!(input.dtype(),
+        T => Tensor::from_vec(K::forward::<T>(&g, input.as_slice()?, filter.as_slice()?), g.output_shape()),
+        _ => Err(float_error(op, input))
+    )
+}
+
+/// Checks and runs `K`'s input-gradient kernel.
+pub(crate) fn run_backprop_input<K: ConvKernels>(
+    op: &str,
+    input_shape: &Shape,
+    filter: &Tensor,
+    dy: &Tensor,
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: &Padding,
+) -> Result<Tensor> {
+    let g = filter_geometry::<K>(op, input_shape, filter.shape(), strides, dilations, padding)?;
+    g.check_output(op, "out_backprop", dy.shape())?;
+    same_dtype(op, dy, filter)?;
+    input_shape.checked_num_elements(op)?;
+    with_float_type!(dy.dtype(),
+        T => Tensor::from_vec(K::backprop_input::<T>(&g, filter.as_slice()?, dy.as_slice()?), g.input_shape()),
+        _ => Err(float_error(op, dy))
+    )
+}
+
+/// Checks and runs `K`'s filter-gradient kernel.
+pub(crate) fn run_backprop_filter<K: ConvKernels>(
+    op: &str,
+    input: &Tensor,
+    filter_shape: &Shape,
+    dy: &Tensor,
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: &Padding,
+) -> Result<Tensor> {
+    let g = filter_geometry::<K>(op, input.shape(), filter_shape, strides, dilations, padding)?;
     g.check_output(op, "out_backprop", dy.shape())?;
     same_dtype(op, input, dy)?;
     filter_shape.checked_num_elements(op)?;
     with_float_type!(input.dtype(),
-        T => {
-            let dw = backprop_filter::<T>(&g, input.as_slice()?, dy.as_slice()?);
-            Tensor::from_vec(dw, filter_shape.clone())
-        },
+        T => Tensor::from_vec(K::backprop_filter::<T>(&g, input.as_slice()?, dy.as_slice()?), filter_shape.clone()),
         _ => Err(float_error(op, input))
     )
 }
@@ -178,6 +226,7 @@ struct Group {
 
 /// Splits the batch into groups: several small images per group, or one
 /// large image cut into several row blocks.
+#[allow(clippy::single_range_in_vec_init)] // one block of all the group's rows
 fn plan(g: &Conv2dGeometry, elem_bytes: usize) -> Vec<Group> {
     let pixels = g.out_pixels();
     let row_bytes = (g.patch_len() * elem_bytes).max(1);
@@ -221,83 +270,92 @@ fn gemm_parallelism(groups: &[Group]) -> Parallelism {
     }
 }
 
-fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
-    let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
-    let mut y = vec![T::zero(); g.batch * out_img];
-    let groups = plan(g, std::mem::size_of::<T>());
-    let par = gemm_parallelism(&groups);
-    let k = g.patch_len();
-    let mut outs = split_by_images(&mut y, &groups, out_img);
-    outs.par_iter_mut()
-        .zip(&groups)
-        .for_each_init(Vec::new, |buf, (out, grp)| {
-            let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
-            for rows in &grp.blocks {
-                let cols = g.patches(xg, rows.clone(), buf);
-                let dst = &mut out[rows.start * g.out_c..rows.end * g.out_c];
-                let lhs = MatRef::row_major(cols, k);
-                let rhs = MatRef::row_major(w, g.out_c);
-                matmul(dst, rows.len(), g.out_c, k, lhs, rhs, false, par);
-            }
-        });
-    y
-}
+/// The dense convolution: im2col + gemm.
+struct Dense;
 
-fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T> {
-    let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
-    let mut dx = vec![T::zero(); g.batch * in_img];
-    let groups = plan(g, std::mem::size_of::<T>());
-    let par = gemm_parallelism(&groups);
-    let k = g.patch_len();
-    let mut dxs = split_by_images(&mut dx, &groups, in_img);
-    dxs.par_iter_mut()
-        .zip(&groups)
-        .for_each_init(Vec::new, |buf: &mut Vec<T>, (dxg, grp)| {
+impl ConvKernels for Dense {
+    fn out_channels(_filter_in: usize, last: usize) -> Option<usize> {
+        Some(last)
+    }
+
+    fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
+        let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
+        let mut y = vec![T::zero(); g.batch * out_img];
+        let groups = plan(g, std::mem::size_of::<T>());
+        let par = gemm_parallelism(&groups);
+        let k = g.patch_len();
+        let mut outs = split_by_images(&mut y, &groups, out_img);
+        outs.par_iter_mut()
+            .zip(&groups)
+            .for_each_init(Vec::new, |buf, (out, grp)| {
+                let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
+                for rows in &grp.blocks {
+                    let cols = g.patches(xg, rows.clone(), buf);
+                    let dst = &mut out[rows.start * g.out_c..rows.end * g.out_c];
+                    let lhs = MatRef::row_major(cols, k);
+                    let rhs = MatRef::row_major(w, g.out_c);
+                    matmul(dst, rows.len(), g.out_c, k, lhs, rhs, false, par);
+                }
+            });
+        y
+    }
+
+    fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T> {
+        let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
+        let mut dx = vec![T::zero(); g.batch * in_img];
+        let groups = plan(g, std::mem::size_of::<T>());
+        let par = gemm_parallelism(&groups);
+        let k = g.patch_len();
+        let mut dxs = split_by_images(&mut dx, &groups, in_img);
+        dxs.par_iter_mut()
+            .zip(&groups)
+            .for_each_init(Vec::new, |buf: &mut Vec<T>, (dxg, grp)| {
+                let dyg = &dy[grp.images.start * out_img..grp.images.end * out_img];
+                for rows in &grp.blocks {
+                    let src = &dyg[rows.start * g.out_c..rows.end * g.out_c];
+                    let lhs = MatRef::row_major(src, g.out_c);
+                    // Wᵀ: element (o, k) of the transpose sits at w[k * out_c + o].
+                    let rhs = MatRef {
+                        data: w,
+                        rs: 1,
+                        cs: g.out_c,
+                    };
+                    if g.is_pointwise() {
+                        let dst = &mut dxg[rows.start * k..rows.end * k];
+                        matmul(dst, rows.len(), k, g.out_c, lhs, rhs, false, par);
+                    } else {
+                        buf.clear();
+                        buf.resize(rows.len() * k, T::zero());
+                        matmul(buf, rows.len(), k, g.out_c, lhs, rhs, false, par);
+                        g.add_patches(buf, rows.clone(), dxg);
+                    }
+                }
+            });
+        dx
+    }
+
+    fn backprop_filter<T: FloatElement>(g: &Conv2dGeometry, x: &[T], dy: &[T]) -> Vec<T> {
+        let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
+        let k = g.patch_len();
+        let groups = plan(g, std::mem::size_of::<T>());
+        let par = gemm_parallelism(&groups);
+        par_sum(&groups, k * g.out_c, Vec::new, |buf, grp, dw| {
+            let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
             let dyg = &dy[grp.images.start * out_img..grp.images.end * out_img];
             for rows in &grp.blocks {
-                let src = &dyg[rows.start * g.out_c..rows.end * g.out_c];
-                let lhs = MatRef::row_major(src, g.out_c);
-                // Wᵀ: element (o, k) of the transpose sits at w[k * out_c + o].
-                let rhs = MatRef {
-                    data: w,
+                let cols = g.patches(xg, rows.clone(), buf);
+                // colsᵀ: element (j, r) sits at cols[r * k + j].
+                let lhs = MatRef {
+                    data: cols,
                     rs: 1,
-                    cs: g.out_c,
+                    cs: k,
                 };
-                if g.is_pointwise() {
-                    let dst = &mut dxg[rows.start * k..rows.end * k];
-                    matmul(dst, rows.len(), k, g.out_c, lhs, rhs, false, par);
-                } else {
-                    buf.clear();
-                    buf.resize(rows.len() * k, T::zero());
-                    matmul(buf, rows.len(), k, g.out_c, lhs, rhs, false, par);
-                    g.add_patches(buf, rows.clone(), dxg);
-                }
+                let src = &dyg[rows.start * g.out_c..rows.end * g.out_c];
+                let rhs = MatRef::row_major(src, g.out_c);
+                matmul(dw, k, g.out_c, rows.len(), lhs, rhs, true, par);
             }
-        });
-    dx
-}
-
-fn backprop_filter<T: FloatElement>(g: &Conv2dGeometry, x: &[T], dy: &[T]) -> Vec<T> {
-    let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
-    let k = g.patch_len();
-    let groups = plan(g, std::mem::size_of::<T>());
-    let par = gemm_parallelism(&groups);
-    par_sum(&groups, k * g.out_c, Vec::new, |buf, grp, dw| {
-        let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
-        let dyg = &dy[grp.images.start * out_img..grp.images.end * out_img];
-        for rows in &grp.blocks {
-            let cols = g.patches(xg, rows.clone(), buf);
-            // colsᵀ: element (j, r) sits at cols[r * k + j].
-            let lhs = MatRef {
-                data: cols,
-                rs: 1,
-                cs: k,
-            };
-            let src = &dyg[rows.start * g.out_c..rows.end * g.out_c];
-            let rhs = MatRef::row_major(src, g.out_c);
-            matmul(dw, k, g.out_c, rows.len(), lhs, rhs, true, par);
-        }
-    })
+        })
+    }
 }
 
 /// Cuts `data` (whole images of `per_image` elements) into one mutable slice

@@ -2,13 +2,15 @@
 //! `tf.nn.depthwise_conv2d`, `DepthwiseConv2dNativeBackpropInput` and
 //! `DepthwiseConv2dNativeBackpropFilter`.
 //!
-//! The filter is `[kh, kw, in, multiplier]`; output channel `c * multiplier
-//! + m` sees only input channel `c`. Each image runs on its own worker; the
-//! inner loops run over contiguous channels.
+//! The filter is `[kh, kw, in, multiplier]`; output channel
+//! `c * multiplier + m` sees only input channel `c`. Each image runs on its
+//! own worker; the inner loops run over contiguous channels.
 
-use super::conv::{float_error, same_dtype};
-use super::window::{par_chunks, par_sum, rank4, Conv2dGeometry, Padding};
-use crate::{with_float_type, FloatElement, Result, Shape, Tensor};
+use super::conv::{
+    filter_geometry, run_backprop_filter, run_backprop_input, run_forward, ConvKernels,
+};
+use super::window::{par_chunks, par_sum, Conv2dGeometry, Padding};
+use crate::{FloatElement, Result, Shape, Tensor};
 
 /// Computes a depthwise convolution, like `tf.nn.depthwise_conv2d(input,
 /// filter, strides=[1, sh, sw, 1], padding, dilations=...)`: `input`
@@ -30,19 +32,7 @@ pub fn depthwise_conv2d(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = depthwise_geometry(
-        op,
-        input.shape(),
-        filter.shape(),
-        strides,
-        dilations,
-        padding,
-    )?;
-    same_dtype(op, input, filter)?;
-    with_float_type!(input.dtype(),
-        T => Tensor::from_vec(forward::<T>(&g, input.as_slice()?, filter.as_slice()?), g.output_shape()),
-        _ => Err(float_error(op, input))
-    )
+    run_forward::<Depthwise>(op, input, filter, strides, dilations, padding)
 }
 
 /// The gradient of [`depthwise_conv2d`] with respect to its input, like
@@ -56,14 +46,7 @@ pub fn depthwise_conv2d_backprop_input(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = depthwise_geometry(op, input_shape, filter.shape(), strides, dilations, padding)?;
-    g.check_output(op, "out_backprop", dy.shape())?;
-    same_dtype(op, dy, filter)?;
-    input_shape.checked_num_elements(op)?;
-    with_float_type!(dy.dtype(),
-        T => Tensor::from_vec(backprop_input::<T>(&g, filter.as_slice()?, dy.as_slice()?), g.input_shape()),
-        _ => Err(float_error(op, dy))
-    )
+    run_backprop_input::<Depthwise>(op, input_shape, filter, dy, strides, dilations, padding)
 }
 
 /// The gradient of [`depthwise_conv2d`] with respect to its filter, like
@@ -77,17 +60,7 @@ pub fn depthwise_conv2d_backprop_filter(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Tensor> {
-    let g = depthwise_geometry(op, input.shape(), filter_shape, strides, dilations, padding)?;
-    g.check_output(op, "out_backprop", dy.shape())?;
-    same_dtype(op, input, dy)?;
-    filter_shape.checked_num_elements(op)?;
-    with_float_type!(input.dtype(),
-        T => {
-            let dw = backprop_filter::<T>(&g, input.as_slice()?, dy.as_slice()?);
-            Tensor::from_vec(dw, filter_shape.clone())
-        },
-        _ => Err(float_error(op, input))
-    )
+    run_backprop_filter::<Depthwise>(op, input, filter_shape, dy, strides, dilations, padding)
 }
 
 /// The resolved sizes of a depthwise convolution; `out_c` is
@@ -100,19 +73,7 @@ pub fn depthwise_geometry(
     dilations: [usize; 2],
     padding: &Padding,
 ) -> Result<Conv2dGeometry> {
-    let [kh, kw, fin, mult] = rank4(op, "filter", filter)?;
-    let out_c = fin
-        .checked_mul(mult)
-        .ok_or_else(|| crate::TensorError::invalid(op, format!("filter {filter} is too large")))?;
-    let g = Conv2dGeometry::new(op, input, [kh, kw], out_c, strides, dilations, padding)?;
-    if fin != g.in_c {
-        crate::bail!(
-            op,
-            "input depth {} does not match filter in-depth {fin} (input {input}, filter {filter})",
-            g.in_c
-        );
-    }
-    Ok(g)
+    filter_geometry::<Depthwise>(op, input, filter, strides, dilations, padding)
 }
 
 /// The multiplier, at least 1 so chunking never sees 0.
@@ -120,64 +81,73 @@ fn multiplier(g: &Conv2dGeometry) -> usize {
     (g.out_c / g.in_c.max(1)).max(1)
 }
 
-fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
-    let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
-    let in_img = g.in_pixels() * c;
-    let mut y = vec![T::zero(); g.batch * g.out_pixels() * oc];
-    par_chunks(&mut y, g.out_pixels() * oc, |n, y| {
-        let x = &x[n * in_img..(n + 1) * in_img];
-        g.for_each_tap(|o, i, t| {
-            let yo = y[o * oc..(o + 1) * oc].chunks_exact_mut(m);
-            let wt = w[t * oc..(t + 1) * oc].chunks_exact(m);
-            for ((yo, wt), &xv) in yo.zip(wt).zip(&x[i * c..(i + 1) * c]) {
-                for (y, &w) in yo.iter_mut().zip(wt) {
-                    *y += xv * w;
-                }
-            }
-        });
-    });
-    y
-}
+/// The depthwise family: per-tap loops over channels.
+struct Depthwise;
 
-fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T> {
-    let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
-    let out_img = g.out_pixels() * oc;
-    let mut dx = vec![T::zero(); g.batch * g.in_pixels() * c];
-    par_chunks(&mut dx, g.in_pixels() * c, |n, dx| {
-        let dy = &dy[n * out_img..(n + 1) * out_img];
-        g.for_each_tap(|o, i, t| {
-            let dyo = dy[o * oc..(o + 1) * oc].chunks_exact(m);
-            let wt = w[t * oc..(t + 1) * oc].chunks_exact(m);
-            for ((dyo, wt), dx) in dyo.zip(wt).zip(&mut dx[i * c..(i + 1) * c]) {
-                for (&d, &w) in dyo.iter().zip(wt) {
-                    *dx += d * w;
-                }
-            }
-        });
-    });
-    dx
-}
+impl ConvKernels for Depthwise {
+    fn out_channels(filter_in: usize, multiplier: usize) -> Option<usize> {
+        filter_in.checked_mul(multiplier)
+    }
 
-fn backprop_filter<T: FloatElement>(g: &Conv2dGeometry, x: &[T], dy: &[T]) -> Vec<T> {
-    let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
-    let (in_img, out_img) = (g.in_pixels() * c, g.out_pixels() * oc);
-    let taps = g.kernel[0] * g.kernel[1];
-    par_sum(
-        0..g.batch,
-        taps * oc,
-        || (),
-        |_, n, dw| {
+    fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
+        let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
+        let in_img = g.in_pixels() * c;
+        let mut y = vec![T::zero(); g.batch * g.out_pixels() * oc];
+        par_chunks(&mut y, g.out_pixels() * oc, |n, y| {
             let x = &x[n * in_img..(n + 1) * in_img];
-            let dy = &dy[n * out_img..(n + 1) * out_img];
             g.for_each_tap(|o, i, t| {
-                let dyo = dy[o * oc..(o + 1) * oc].chunks_exact(m);
-                let dwt = dw[t * oc..(t + 1) * oc].chunks_exact_mut(m);
-                for ((dyo, dwt), &xv) in dyo.zip(dwt).zip(&x[i * c..(i + 1) * c]) {
-                    for (dw, &d) in dwt.iter_mut().zip(dyo) {
-                        *dw += xv * d;
+                let yo = y[o * oc..(o + 1) * oc].chunks_exact_mut(m);
+                let wt = w[t * oc..(t + 1) * oc].chunks_exact(m);
+                for ((yo, wt), &xv) in yo.zip(wt).zip(&x[i * c..(i + 1) * c]) {
+                    for (y, &w) in yo.iter_mut().zip(wt) {
+                        *y += xv * w;
                     }
                 }
             });
-        },
-    )
+        });
+        y
+    }
+
+    fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T> {
+        let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
+        let out_img = g.out_pixels() * oc;
+        let mut dx = vec![T::zero(); g.batch * g.in_pixels() * c];
+        par_chunks(&mut dx, g.in_pixels() * c, |n, dx| {
+            let dy = &dy[n * out_img..(n + 1) * out_img];
+            g.for_each_tap(|o, i, t| {
+                let dyo = dy[o * oc..(o + 1) * oc].chunks_exact(m);
+                let wt = w[t * oc..(t + 1) * oc].chunks_exact(m);
+                for ((dyo, wt), dx) in dyo.zip(wt).zip(&mut dx[i * c..(i + 1) * c]) {
+                    for (&d, &w) in dyo.iter().zip(wt) {
+                        *dx += d * w;
+                    }
+                }
+            });
+        });
+        dx
+    }
+
+    fn backprop_filter<T: FloatElement>(g: &Conv2dGeometry, x: &[T], dy: &[T]) -> Vec<T> {
+        let (c, oc, m) = (g.in_c, g.out_c, multiplier(g));
+        let (in_img, out_img) = (g.in_pixels() * c, g.out_pixels() * oc);
+        let taps = g.kernel[0] * g.kernel[1];
+        par_sum(
+            0..g.batch,
+            taps * oc,
+            || (),
+            |_, n, dw| {
+                let x = &x[n * in_img..(n + 1) * in_img];
+                let dy = &dy[n * out_img..(n + 1) * out_img];
+                g.for_each_tap(|o, i, t| {
+                    let dyo = dy[o * oc..(o + 1) * oc].chunks_exact(m);
+                    let dwt = dw[t * oc..(t + 1) * oc].chunks_exact_mut(m);
+                    for ((dyo, dwt), &xv) in dyo.zip(dwt).zip(&x[i * c..(i + 1) * c]) {
+                        for (dw, &d) in dwt.iter_mut().zip(dyo) {
+                            *dw += xv * d;
+                        }
+                    }
+                });
+            },
+        )
+    }
 }

@@ -44,8 +44,11 @@ pub fn max_pool(
             let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
             let mut y = vec![T::MIN; g.batch * out_img];
             par_chunks(&mut y, out_img, |n, y| {
-                let mut arg = vec![usize::MAX; out_img];
-                argmax(&g, &x[n * in_img..(n + 1) * in_img], y, &mut arg);
+                fold_taps(&g, &x[n * in_img..(n + 1) * in_img], y, |m, v| {
+                    if v > *m {
+                        *m = v
+                    }
+                });
             });
             Tensor::from_vec(y, g.output_shape())
         },
@@ -116,6 +119,20 @@ fn argmax<T: NumElement>(g: &Conv2dGeometry, x: &[T], best: &mut [T], arg: &mut 
     });
 }
 
+/// Folds each window tap of one image `x` into its output pixel's row of
+/// `out` with `f(acc, value)`, channel by channel.
+fn fold_taps<T: Copy>(g: &Conv2dGeometry, x: &[T], out: &mut [T], f: impl Fn(&mut T, T)) {
+    let c = g.in_c;
+    g.for_each_tap(|o, i, _| {
+        for (acc, &v) in out[o * c..(o + 1) * c]
+            .iter_mut()
+            .zip(&x[i * c..(i + 1) * c])
+        {
+            f(acc, v);
+        }
+    });
+}
+
 /// Average pooling, like `tf.nn.avg_pool2d(x, ksize, strides, padding)`;
 /// windows cut by SAME padding average their real elements only.
 ///
@@ -140,14 +157,9 @@ pub fn avg_pool(
             let (c, in_img) = (g.in_c, g.in_pixels() * g.in_c);
             let mut y = vec![T::zero(); g.batch * g.out_pixels() * c];
             par_chunks(&mut y, g.out_pixels() * c, |n, y| {
-                let x = &x[n * in_img..(n + 1) * in_img];
-                g.for_each_tap(|o, i, _| {
-                    for (y, &v) in y[o * c..(o + 1) * c].iter_mut().zip(&x[i * c..(i + 1) * c]) {
-                        *y += v;
-                    }
-                });
+                fold_taps(&g, &x[n * in_img..(n + 1) * in_img], y, |s, v| *s += v);
                 for (row, &s) in y.chunks_exact_mut(c.max(1)).zip(&scale) {
-                    row.iter_mut().for_each(|v| *v = *v * s);
+                    row.iter_mut().for_each(|v| *v *= s);
                 }
             });
             Tensor::from_vec(y, g.output_shape())

@@ -1,0 +1,149 @@
+//! Convolution and pooling kernels at the seed CNN's shapes (W3: batch 64,
+//! conv 32 5x5 SAME on 28x28x1 -> maxpool 2 -> conv 64 5x5 SAME -> maxpool 2),
+//! f32 NHWC: `cargo bench -p ferroflow-tensor --bench conv`.
+//!
+//! Prints the median time of each kernel and of one training step's
+//! convolution and pooling work, then runs the TensorFlow peer
+//! `tools/bench/conv_peer_tf.py` with `$PEER_PYTHON` (default
+//! `/work/tfvenv/bin/python`) when that interpreter exists.
+
+mod common;
+
+use ferroflow_tensor::kernels::conv::{
+    conv2d, conv2d_backprop_filter, conv2d_backprop_input, Padding,
+};
+use ferroflow_tensor::kernels::pool::{max_pool, max_pool_grad};
+use ferroflow_tensor::Tensor;
+use std::hint::black_box;
+
+const BATCH: usize = 64;
+const S1: [usize; 2] = [1, 1];
+
+fn tensor(shape: &[usize], seed: u64) -> Tensor {
+    let n = shape.iter().product();
+    Tensor::from_vec(common::values(n, seed), shape).expect("values fill the shape")
+}
+
+/// A named kernel call; `in_step` when a training step runs it.
+type Case = (&'static str, Box<dyn Fn()>, bool);
+
+fn conv_cases(names: [&'static str; 3], x: Tensor, w: Tensor, input_grad: bool) -> Vec<Case> {
+    let dy = tensor(&[BATCH, x.dims()[1], x.dims()[2], w.dims()[3]], 9);
+    let (x2, w2, dy2) = (x.clone(), w.clone(), dy.clone());
+    let (x3, w3) = (x.clone(), w.clone());
+    vec![
+        (
+            names[0],
+            Box::new(move || {
+                black_box(conv2d("Conv2D", &x, &w, S1, S1, &Padding::Same).expect("conv"));
+            }),
+            true,
+        ),
+        (
+            names[1],
+            Box::new(move || {
+                let r = conv2d_backprop_input("B", x2.shape(), &w2, &dy2, S1, S1, &Padding::Same);
+                black_box(r.expect("backprop input"));
+            }),
+            input_grad,
+        ),
+        (
+            names[2],
+            Box::new(move || {
+                let r = conv2d_backprop_filter("B", &x3, w3.shape(), &dy, S1, S1, &Padding::Same);
+                black_box(r.expect("backprop filter"));
+            }),
+            true,
+        ),
+    ]
+}
+
+fn pool_cases(names: [&'static str; 2], shape: [usize; 4]) -> Vec<Case> {
+    let x = tensor(&shape, 5);
+    let y = max_pool("MaxPool", &x, [2, 2], [2, 2], &Padding::Same).expect("pool");
+    let dy = tensor(y.dims(), 6);
+    let x2 = x.clone();
+    vec![
+        (
+            names[0],
+            Box::new(move || {
+                black_box(max_pool("MaxPool", &x, [2, 2], [2, 2], &Padding::Same).expect("pool"));
+            }),
+            true,
+        ),
+        (
+            names[1],
+            Box::new(move || {
+                let r = max_pool_grad("G", &x2, &y, &dy, [2, 2], [2, 2], &Padding::Same);
+                black_box(r.expect("pool grad"));
+            }),
+            true,
+        ),
+    ]
+}
+
+fn main() {
+    let mut cases = conv_cases(
+        [
+            "conv1 5x5x1x32 forward",
+            "conv1 backprop input",
+            "conv1 backprop filter",
+        ],
+        tensor(&[BATCH, 28, 28, 1], 1),
+        tensor(&[5, 5, 1, 32], 2),
+        false,
+    );
+    cases.extend(pool_cases(
+        ["maxpool1 28x28x32 forward", "maxpool1 backward"],
+        [BATCH, 28, 28, 32],
+    ));
+    cases.extend(conv_cases(
+        [
+            "conv2 5x5x32x64 forward",
+            "conv2 backprop input",
+            "conv2 backprop filter",
+        ],
+        tensor(&[BATCH, 14, 14, 32], 3),
+        tensor(&[5, 5, 32, 64], 4),
+        true,
+    ));
+    cases.extend(pool_cases(
+        ["maxpool2 14x14x64 forward", "maxpool2 backward"],
+        [BATCH, 14, 14, 64],
+    ));
+    println!(
+        "ferroflow, {} rayon threads, batch {BATCH}, f32 NHWC",
+        common::threads()
+    );
+    let mut step = 0.0;
+    for (name, f, in_step) in &cases {
+        let s = common::median_seconds(f);
+        step += if *in_step { s } else { 0.0 };
+        println!("{name:28} {:8.3} ms", s * 1e3);
+    }
+    let rate = BATCH as f64 / step;
+    println!(
+        "{:28} {:8.3} ms  = {rate:7.0} samples/s",
+        "train step (conv+pool)",
+        step * 1e3
+    );
+    run_peer();
+}
+
+/// Runs the TensorFlow peer script beside this bench, if Python is there.
+fn run_peer() {
+    let python = std::env::var("PEER_PYTHON").unwrap_or_else(|_| "/work/tfvenv/bin/python".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tools/bench/conv_peer_tf.py"
+    );
+    if !std::path::Path::new(&python).exists() {
+        println!("(no TensorFlow peer: {python} not found; set PEER_PYTHON)");
+        return;
+    }
+    println!();
+    match std::process::Command::new(&python).arg(script).status() {
+        Ok(s) if s.success() => {}
+        other => println!("(TensorFlow peer failed: {other:?})"),
+    }
+}

@@ -2,7 +2,7 @@
 //! (`tests/fixtures/random_tf.txt`, written by `tools/make_random_fixtures.py`).
 
 use ferroflow_tensor::kernels::random::*;
-use ferroflow_tensor::{DType, Result, Shape, Tensor, TensorError};
+use ferroflow_tensor::{DType, Element, Result, Shape, Tensor, TensorError};
 use std::collections::HashMap;
 
 const FIXTURES: &str = include_str!("fixtures/random_tf.txt");
@@ -56,13 +56,13 @@ impl Case {
     }
     /// Checks `got` against the tokens (and the FNV-1a digest of long outputs).
     fn check(&self, got: &Tensor) -> std::result::Result<(), String> {
-        let tokens = tokens(got);
+        let (tokens, hash) = encoded(got);
         let want_len = self.dims().iter().product::<usize>();
         if tokens.len() != want_len || got.dims() != self.dims() {
             return Err(format!("{:?}: shape {:?}", self.keys, got.dims()));
         }
         if let Some(digest) = self.keys.get("fnv1a") {
-            let ours = format!("{:016x}", fnv1a(got));
+            let ours = format!("{hash:016x}");
             if &ours != digest {
                 return Err(format!("{:?}: digest {ours}", self.keys));
             }
@@ -78,68 +78,52 @@ impl Case {
     }
 }
 
-/// Values as written by the fixture script: float bits in hex, ints in decimal.
-fn tokens(t: &Tensor) -> Vec<String> {
-    match t.dtype() {
-        DType::F32 => t
-            .as_slice::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| format!("{:08x}", v.to_bits()))
-            .collect(),
-        DType::F64 => t
-            .as_slice::<f64>()
-            .unwrap()
-            .iter()
-            .map(|v| format!("{:016x}", v.to_bits()))
-            .collect(),
-        DType::I32 => t
-            .as_slice::<i32>()
-            .unwrap()
-            .iter()
-            .map(i32::to_string)
-            .collect(),
-        DType::I64 => t
-            .as_slice::<i64>()
-            .unwrap()
-            .iter()
-            .map(i64::to_string)
-            .collect(),
-        other => panic!("no tokens for {other}"),
-    }
+/// How the fixture script writes one value: float bits in hex, ints in
+/// decimal; and the little-endian bytes its digest hashes.
+trait Encode: Element {
+    fn token(self) -> String;
+    fn le_bytes(self) -> Vec<u8>;
 }
 
-fn fnv1a(t: &Tensor) -> u64 {
-    let bytes: Vec<u8> = match t.dtype() {
-        DType::F32 => t
-            .as_slice::<f32>()
-            .unwrap()
+macro_rules! encode {
+    ($($t:ty => $fmt:expr),*) => {$(
+        impl Encode for $t {
+            fn token(self) -> String {
+                #[allow(clippy::redundant_closure_call)]
+                ($fmt)(self)
+            }
+            fn le_bytes(self) -> Vec<u8> {
+                self.to_le_bytes().to_vec()
+            }
+        }
+    )*};
+}
+encode!(
+    f32 => |v: f32| format!("{:08x}", v.to_bits()),
+    f64 => |v: f64| format!("{:016x}", v.to_bits()),
+    i32 => |v: i32| v.to_string(),
+    i64 => |v: i64| v.to_string()
+);
+
+/// The tokens of `t`'s values and the FNV-1a hash of their bytes.
+fn encoded(t: &Tensor) -> (Vec<String>, u64) {
+    fn go<T: Encode>(t: &Tensor) -> (Vec<String>, u64) {
+        let values = t.as_slice::<T>().unwrap();
+        let hash = values
             .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::F64 => t
-            .as_slice::<f64>()
-            .unwrap()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::I32 => t
-            .as_slice::<i32>()
-            .unwrap()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        DType::I64 => t
-            .as_slice::<i64>()
-            .unwrap()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-        other => panic!("no bytes for {other}"),
-    };
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+            .flat_map(|v| v.le_bytes())
+            .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        (values.iter().map(|v| v.token()).collect(), hash)
+    }
+    match t.dtype() {
+        DType::F32 => go::<f32>(t),
+        DType::F64 => go::<f64>(t),
+        DType::I32 => go::<i32>(t),
+        DType::I64 => go::<i64>(t),
+        other => panic!("no fixture encoding for {other}"),
+    }
 }
 
 fn cases(ops: &[&str]) -> Vec<Case> {

@@ -150,7 +150,10 @@ mod tests {
             "{a} {b}"
         );
         let [c, d] = box_muller_f64(0, 0, 0, 0);
-        assert!(c.abs() < 1e-12 && (d - 5.677_692_427_555).abs() < 1e-9, "{c} {d}");
+        assert!(
+            c.abs() < 1e-12 && (d - 5.677_692_427_555).abs() < 1e-9,
+            "{c} {d}"
+        );
     }
 
     #[test]

@@ -21,13 +21,15 @@
 //! ```
 //! use ferroflow_tensor::kernels::random::{random_uniform, PhiloxStream};
 //! use ferroflow_tensor::{DType, Shape};
-//! // tf.raw_ops.RandomUniform(shape=[3], dtype=tf.float32, seed=1, seed2=2),
-//! // run twice in one session.
+//! // x = tf.raw_ops.RandomUniform(shape=[3], dtype=tf.float32, seed=1, seed2=2)
+//! // sess.run(x) -> [0.40639675, 0.8575996, 0.05539584]
+//! // sess.run(x) -> [0.16840732, 0.88910615, 0.53549695]   (same session)
 //! let mut stream = PhiloxStream::new(1, 2);
-//! let first = random_uniform(&mut stream, DType::F32, &Shape::from([3])).unwrap();
-//! let second = random_uniform(&mut stream, DType::F32, &Shape::from([3])).unwrap();
-//! assert_ne!(first, second);
-//! assert_eq!(first, random_uniform(&mut PhiloxStream::new(1, 2), DType::F32, &Shape::from([3])).unwrap());
+//! let shape = Shape::from([3]);
+//! let first = random_uniform(&mut stream, DType::F32, &shape).unwrap();
+//! let second = random_uniform(&mut stream, DType::F32, &shape).unwrap();
+//! assert_eq!(first.to_vec::<f32>().unwrap(), [0.40639675, 0.8575996, 0.05539584]);
+//! assert_eq!(second.to_vec::<f32>().unwrap(), [0.16840732, 0.88910615, 0.53549695]);
 //! ```
 
 mod distributions;

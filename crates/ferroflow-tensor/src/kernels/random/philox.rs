@@ -74,6 +74,7 @@ impl Philox {
     }
 
     /// The next four random words; advances the counter by one.
+    #[inline]
     pub fn next_block(&mut self) -> [u32; 4] {
         let mut counter = self.counter;
         let mut key = self.key;

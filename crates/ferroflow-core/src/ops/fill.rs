@@ -9,7 +9,6 @@ use crate::{
 };
 use ferroflow_tensor::kernels::cast;
 use ferroflow_tensor::{DType, Shape, Tensor};
-use std::sync::Arc;
 
 /// A tensor of a shape filled with a scalar, like `tf.fill(dims, value)`.
 #[derive(Debug, Clone)]
@@ -58,6 +57,9 @@ pub struct Range {
 impl OpDef for Range {
     fn op_type(&self) -> &'static str {
         "Range"
+    }
+    fn default_name(&self) -> &'static str {
+        "range"
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tidx", AttrValue::Type(self.dtype))]
@@ -119,6 +121,6 @@ pub fn range(start: f64, limit: f64, delta: f64, dtype: DType) -> Result<Tensor>
         delta,
         dtype,
     };
-    let mut outs = <Tensor as TensorOps>::apply(Arc::new(op), &[])?;
-    Ok(outs.swap_remove(0))
+    let no_inputs: &[&Tensor] = &[];
+    apply1(op, no_inputs)
 }

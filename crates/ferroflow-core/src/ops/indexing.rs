@@ -178,6 +178,9 @@ impl OpDef for StridedSlice {
     fn op_type(&self) -> &'static str {
         "StridedSlice"
     }
+    fn default_name(&self) -> &'static str {
+        "strided_slice"
+    }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         spec_attrs(&self.spec)
     }
@@ -657,6 +660,9 @@ pub struct OneHot {
 impl OpDef for OneHot {
     fn op_type(&self) -> &'static str {
         "OneHot"
+    }
+    fn default_name(&self) -> &'static str {
+        "one_hot"
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("axis", AttrValue::Int(self.axis))]

@@ -11,15 +11,15 @@ use ferroflow_tensor::kernels::array as kernel;
 use ferroflow_tensor::{normalize_axis, DType, Tensor};
 use std::sync::Arc;
 
-/// The fully known dimensions of `x`, which a gradient rule needs to size
-/// its slices and reshapes; an error naming `op` otherwise.
+/// The fully known dimensions of `x`, which gradient rules and lowerings
+/// need to size their slices and reshapes; an error naming `op` otherwise.
 pub(crate) fn known_dims<H: TensorOps>(op: &str, x: &H) -> Result<Vec<usize>> {
     let shape = x.static_shape();
     match shape.to_shape() {
         Some(s) => Ok(s.dims().to_vec()),
         None => fail!(
             op,
-            "the gradient needs a fully known input shape, got {}",
+            "needs a fully known static shape, got {}",
             shape.bracketed()
         ),
     }
@@ -29,7 +29,7 @@ pub(crate) fn known_dims<H: TensorOps>(op: &str, x: &H) -> Result<Vec<usize>> {
 pub(crate) fn known_rank<H: TensorOps>(op: &str, x: &H) -> Result<usize> {
     match x.static_shape().rank() {
         Some(r) => Ok(r),
-        None => fail!(op, "the gradient needs the input's rank, which is unknown"),
+        None => fail!(op, "needs a known static rank, got a shape of unknown rank"),
     }
 }
 
@@ -94,6 +94,9 @@ impl Transpose {
 impl OpDef for Transpose {
     fn op_type(&self) -> &'static str {
         "Transpose"
+    }
+    fn default_name(&self) -> &'static str {
+        "transpose"
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tperm", AttrValue::Type(DType::I32))]
@@ -628,9 +631,6 @@ impl ReverseV2 {
 impl OpDef for ReverseV2 {
     fn op_type(&self) -> &'static str {
         "ReverseV2"
-    }
-    fn default_name(&self) -> &'static str {
-        "Reverse"
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tidx", AttrValue::Type(DType::I32))]

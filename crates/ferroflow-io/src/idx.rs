@@ -129,7 +129,7 @@ fn read_stream(mut input: impl Read, name: &str, known_len: Option<u64>) -> Resu
                 .map(|c| i32::from(i16::from_be_bytes([c[0], c[1]])));
             Ok(Tensor::from_vec(values.collect(), dims)?)
         }
-        _ => raw_tensor("IDX", &data, dtype, false, dims),
+        _ => raw_tensor("IDX", &[data], dtype, false, dims),
     }
 }
 

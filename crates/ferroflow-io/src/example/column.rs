@@ -1,18 +1,9 @@
 //! Growing one output column from Feature value lists, with TensorFlow's
 //! type checks.
 
-use crate::proto::example::Kind;
+use super::wire::{FeatureRef, ListKind, Value};
 use crate::{IoError, Result};
 use ferroflow_tensor::Storage;
-
-/// TensorFlow's name of a value-list kind in parse errors.
-fn kind_name(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::BytesList(_) => "string",
-        Kind::FloatList(_) => "float",
-        Kind::Int64List(_) => "int64",
-    }
-}
 
 /// TensorFlow's name of a column dtype in parse errors.
 fn column_name(col: &Storage) -> &'static str {
@@ -24,34 +15,43 @@ fn column_name(col: &Storage) -> &'static str {
     }
 }
 
-/// Number of values in a list of any kind.
-pub(crate) fn kind_len(kind: &Kind) -> usize {
-    match kind {
-        Kind::BytesList(l) => l.value.len(),
-        Kind::FloatList(l) => l.value.len(),
-        Kind::Int64List(l) => l.value.len(),
-    }
-}
-
-/// Appends the values of `kind` to `col`; errors (naming `key`) when the
+/// Appends the values of `feature` to `col`; errors (naming `key`) when the
 /// list kind does not match the column's dtype. Returns the count appended.
-pub(crate) fn append(op: &str, key: &str, col: &mut Storage, kind: &Kind) -> Result<usize> {
-    match (&mut *col, kind) {
-        (Storage::F32(v), Kind::FloatList(l)) => v.extend_from_slice(&l.value),
-        (Storage::I64(v), Kind::Int64List(l)) => v.extend_from_slice(&l.value),
-        (Storage::String(v), Kind::BytesList(l)) => v.extend(l.value.iter().cloned()),
+pub(crate) fn append(
+    op: &str,
+    key: &str,
+    col: &mut Storage,
+    feature: &FeatureRef,
+) -> Result<usize> {
+    let before = col.len();
+    match (&mut *col, feature.kind) {
+        (Storage::F32(v), ListKind::Float) => feature.for_each_value(|x| {
+            if let Value::Float(x) = x {
+                v.push(x)
+            }
+        })?,
+        (Storage::I64(v), ListKind::Int64) => feature.for_each_value(|x| {
+            if let Value::Int64(x) = x {
+                v.push(x)
+            }
+        })?,
+        (Storage::String(v), ListKind::Bytes) => feature.for_each_value(|x| {
+            if let Value::Bytes(x) = x {
+                v.push(x.to_vec())
+            }
+        })?,
         _ => {
             return Err(IoError::invalid(
                 op,
                 format!(
                     "Key: {key}. Data types don't match. Data type: {} but expected type: {}",
-                    kind_name(kind),
+                    feature.kind.name(),
                     column_name(col)
                 ),
             ))
         }
     }
-    Ok(kind_len(kind))
+    Ok(col.len() - before)
 }
 
 /// Appends all of `src` to `col`, `times` times (defaults and padding).

@@ -5,42 +5,55 @@ use ferroflow_tensor::{with_numeric_type, DType, Element, Tensor};
 
 /// Element types that can be read from raw bytes of either endianness.
 pub(crate) trait FromRawBytes: Element {
-    /// Reads one element from exactly `size_of::<Self>()` bytes.
-    fn from_raw(bytes: &[u8], little_endian: bool) -> Self;
+    /// Appends the elements of `bytes` (a whole number of them) to `out`.
+    fn extend_from_raw(bytes: &[u8], little_endian: bool, out: &mut Vec<Self>);
+}
+
+impl FromRawBytes for u8 {
+    fn extend_from_raw(bytes: &[u8], _: bool, out: &mut Vec<u8>) {
+        out.extend_from_slice(bytes);
+    }
 }
 
 macro_rules! impl_from_raw {
     ($($t:ty),*) => {$(
         impl FromRawBytes for $t {
-            fn from_raw(bytes: &[u8], little_endian: bool) -> Self {
-                let mut raw = [0u8; std::mem::size_of::<$t>()];
-                raw.copy_from_slice(bytes);
-                if little_endian {
-                    <$t>::from_le_bytes(raw)
-                } else {
-                    <$t>::from_be_bytes(raw)
-                }
+            fn extend_from_raw(bytes: &[u8], little_endian: bool, out: &mut Vec<$t>) {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                out.extend(bytes.chunks_exact(SIZE).map(|c| {
+                    let mut raw = [0u8; SIZE];
+                    raw.copy_from_slice(c);
+                    if little_endian {
+                        <$t>::from_le_bytes(raw)
+                    } else {
+                        <$t>::from_be_bytes(raw)
+                    }
+                }));
             }
         }
     )*};
 }
-impl_from_raw!(f32, f64, i32, i64, u8);
+impl_from_raw!(f32, f64, i32, i64);
 
-/// `bytes` (a whole number of `dtype` elements) as a tensor of shape `dims`
-/// (used by IDX files, which are big-endian).
-pub(crate) fn raw_tensor(
+/// The concatenated `parts` (each a whole number of `dtype` elements) as a
+/// tensor of shape `dims` (also used by IDX files, which are big-endian).
+pub(crate) fn raw_tensor<B: AsRef<[u8]>>(
     op: &str,
-    bytes: &[u8],
+    parts: &[B],
     dtype: DType,
     little_endian: bool,
     dims: Vec<usize>,
 ) -> Result<Tensor> {
     with_numeric_type!(dtype, T => {
         let size = std::mem::size_of::<T>();
-        if bytes.len() % size != 0 {
-            return Err(IoError::invalid(op, format!("{} bytes are not a whole number of {dtype} elements", bytes.len())));
+        let total: usize = parts.iter().map(|p| p.as_ref().len()).sum();
+        if let Some(p) = parts.iter().find(|p| p.as_ref().len() % size != 0) {
+            return Err(IoError::invalid(op, format!("{} bytes are not a whole number of {dtype} elements", p.as_ref().len())));
         }
-        let values: Vec<T> = bytes.chunks_exact(size).map(|c| T::from_raw(c, little_endian)).collect();
+        let mut values: Vec<T> = Vec::with_capacity(total / size);
+        for p in parts {
+            T::extend_from_raw(p.as_ref(), little_endian, &mut values);
+        }
         Ok(Tensor::from_vec(values, dims)?)
     }, _ => Err(IoError::invalid(op, format!("expected a numeric dtype, got {dtype}"))))
 }
@@ -77,7 +90,7 @@ pub fn decode_raw(bytes: &Tensor, dtype: DType, little_endian: bool) -> Result<T
         ));
     }
     let dims = [bytes.dims(), &[width / size]].concat();
-    raw_tensor(OP, &strings.concat(), dtype, little_endian, dims)
+    raw_tensor(OP, strings, dtype, little_endian, dims)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod csv;
 mod decode_raw;
 mod parse;
 mod spec;
+mod wire;
 
 pub use csv::decode_csv;
 pub use decode_raw::decode_raw;

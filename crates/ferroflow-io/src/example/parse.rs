@@ -1,12 +1,11 @@
 //! `tf.io.parse_example`, `parse_single_example` and
 //! `parse_single_sequence_example`.
 
-use super::column::{append, extend_repeated, kind_len};
+use super::column::{append, extend_repeated};
 use super::spec::{checked_product, FeatureSpec, Parsed, ParsedFeatures, SparseTensor};
-use crate::proto::example::{Example, Feature, Features, Kind, SequenceExample};
+use super::wire::{for_each_map_entry, FeatureRef, Wire};
 use crate::{IoError, Result};
 use ferroflow_tensor::{DType, Storage, Tensor};
-use prost::Message;
 
 /// Parses a batch of serialized Examples (`tf.io.parse_example`): dense
 /// results get a leading batch dimension, sparse ones 2-D indices
@@ -28,13 +27,18 @@ pub fn parse_example<S: AsRef<[u8]>, K: AsRef<str>>(
     spec: &[(K, FeatureSpec)],
 ) -> Result<ParsedFeatures> {
     const OP: &str = "parse_example";
-    let examples = serialized
+    let k = spec.len();
+    let mut slots: Vec<Option<FeatureRef>> = vec![None; serialized.len() * k];
+    for (i, (record, row)) in serialized
         .iter()
+        .zip(slots.chunks_mut(k.max(1)))
         .enumerate()
-        .map(|(i, s)| decode::<Example>(OP, i, s.as_ref()))
-        .collect::<Result<Vec<_>>>()?;
-    let features: Vec<Option<&Features>> = examples.iter().map(|e| e.features.as_ref()).collect();
-    parse_features(OP, &features, spec)
+    {
+        Wire::new(record.as_ref())
+            .for_each_len(1, |features| lookup(features, spec, row))
+            .map_err(|e| in_record(OP, i, e))?;
+    }
+    parse_features(OP, &slots, serialized.len(), spec)
 }
 
 /// Parses one serialized Example (`tf.io.parse_single_example`).
@@ -89,14 +93,30 @@ pub fn parse_single_sequence_example<K: AsRef<str>, L: AsRef<str>>(
     sequence_spec: &[(L, FeatureSpec)],
 ) -> Result<(ParsedFeatures, ParsedFeatures)> {
     const OP: &str = "parse_single_sequence_example";
-    let seq = decode::<SequenceExample>(OP, 0, serialized)?;
-    let context = unbatch(parse_features(OP, &[seq.context.as_ref()], context_spec)?)?;
+    let mut context: Vec<Option<FeatureRef>> = vec![None; context_spec.len()];
+    let mut lists: Vec<Option<Vec<Option<FeatureRef>>>> = vec![None; sequence_spec.len()];
+    let mut wire = Wire::new(serialized);
+    while let Some(field) = wire.next_field().map_err(|e| in_record(OP, 0, e))? {
+        match field.number {
+            1 => lookup(field.payload, context_spec, &mut context),
+            2 => for_each_map_entry(field.payload, |key, list| {
+                if let Some(j) = position(sequence_spec, key) {
+                    let mut steps = Vec::new();
+                    Wire::new(list).for_each_len(1, |f| Ok(steps.push(FeatureRef::parse(f)?)))?;
+                    lists[j] = Some(steps);
+                }
+                Ok(())
+            }),
+            _ => Ok(()),
+        }
+        .map_err(|e| in_record(OP, 0, e))?;
+    }
+    let context = unbatch(parse_features(OP, &context, 1, context_spec)?)?;
     let mut sequence = ParsedFeatures::new();
-    for (key, fs) in sequence_spec {
+    for ((key, fs), steps) in sequence_spec.iter().zip(&lists) {
         let key = key.as_ref();
         fs.validate(OP, key)?;
-        let steps = seq.steps(key);
-        let rows: Vec<Option<&Kind>> = steps.unwrap_or_default().iter().map(set_kind).collect();
+        let rows = steps.as_deref().unwrap_or_default();
         let parsed = match fs {
             FeatureSpec::FixedLenSequence {
                 shape,
@@ -110,9 +130,9 @@ pub fn parse_single_sequence_example<K: AsRef<str>, L: AsRef<str>>(
                         format!("Feature list: {key} is required but could not be found"),
                     ));
                 }
-                Parsed::Dense(dense_rows(OP, key, &rows, *dtype, shape, None)?)
+                Parsed::Dense(dense_rows(OP, key, rows, *dtype, shape, None)?)
             }
-            FeatureSpec::VarLen { dtype } => Parsed::Sparse(sparse_rows(OP, key, &rows, *dtype)?),
+            FeatureSpec::VarLen { dtype } => Parsed::Sparse(sparse_rows(OP, key, rows, *dtype)?),
             FeatureSpec::FixedLen { .. } => {
                 return Err(IoError::invalid(
                     OP,
@@ -125,32 +145,44 @@ pub fn parse_single_sequence_example<K: AsRef<str>, L: AsRef<str>>(
     Ok((context, sequence))
 }
 
-fn decode<M: Message + Default>(op: &str, index: usize, bytes: &[u8]) -> Result<M> {
-    M::decode(bytes).map_err(|source| IoError::Decode {
-        what: format!("{op}: serialized[{index}]"),
-        source,
+/// Index of `key` in `spec`.
+fn position<K: AsRef<str>>(spec: &[(K, FeatureSpec)], key: &[u8]) -> Option<usize> {
+    spec.iter().position(|(k, _)| k.as_ref().as_bytes() == key)
+}
+
+/// Fills `row[j]` with the feature of spec key `j` found in a serialized
+/// `Features` message (the last occurrence of a key wins).
+fn lookup<'a, K: AsRef<str>>(
+    features: &'a [u8],
+    spec: &[(K, FeatureSpec)],
+    row: &mut [Option<FeatureRef<'a>>],
+) -> Result<()> {
+    for_each_map_entry(features, |key, value| {
+        if let Some(j) = position(spec, key) {
+            row[j] = FeatureRef::parse(value)?;
+        }
+        Ok(())
     })
 }
 
-/// The value list of a feature, treating an unset oneof as absent.
-fn set_kind(f: &Feature) -> Option<&Kind> {
-    f.kind.as_ref()
+/// Prefixes a wire error with the record it came from.
+fn in_record(op: &str, index: usize, e: IoError) -> IoError {
+    IoError::invalid(op, format!("serialized[{index}]: {e}"))
 }
 
-/// Parses `spec` over a batch of `Features` (one per record).
+/// Parses `spec` over `n` records whose features were looked up into
+/// `slots` (`spec.len()` per record).
 fn parse_features<K: AsRef<str>>(
     op: &str,
-    batch: &[Option<&Features>],
+    slots: &[Option<FeatureRef>],
+    n: usize,
     spec: &[(K, FeatureSpec)],
 ) -> Result<ParsedFeatures> {
     let mut out = ParsedFeatures::new();
-    for (key, fs) in spec {
+    for (j, (key, fs)) in spec.iter().enumerate() {
         let key = key.as_ref();
         fs.validate(op, key)?;
-        let rows: Vec<Option<&Kind>> = batch
-            .iter()
-            .map(|f| f.and_then(|f| f.feature.get(key)).and_then(set_kind))
-            .collect();
+        let rows: Vec<Option<FeatureRef>> = (0..n).map(|i| slots[i * spec.len() + j]).collect();
         let parsed = match fs {
             FeatureSpec::FixedLen {
                 shape,
@@ -190,7 +222,7 @@ fn parse_features<K: AsRef<str>>(
 fn dense_rows(
     op: &str,
     key: &str,
-    rows: &[Option<&Kind>],
+    rows: &[Option<FeatureRef>],
     dtype: DType,
     shape: &[usize],
     default: Option<&Tensor>,
@@ -199,8 +231,8 @@ fn dense_rows(
     let mut col = Storage::zeros(dtype, 0);
     for (i, row) in rows.iter().enumerate() {
         match (row, default) {
-            (Some(kind), _) => {
-                let n = append(op, key, &mut col, kind)?;
+            (Some(feature), _) => {
+                let n = append(op, key, &mut col, feature)?;
                 if n != per_row {
                     return Err(IoError::invalid(
                         op,
@@ -228,7 +260,7 @@ fn dense_rows(
 fn padded_rows(
     op: &str,
     key: &str,
-    rows: &[Option<&Kind>],
+    rows: &[Option<FeatureRef>],
     dtype: DType,
     shape: &[usize],
     default: Option<&Tensor>,
@@ -236,7 +268,7 @@ fn padded_rows(
     let per_row = checked_product(op, key, shape)?;
     let mut steps = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
-        let n = row.map_or(0, kind_len);
+        let n = row.as_ref().map_or(Ok(0), FeatureRef::len)?;
         let whole = if per_row == 0 {
             n == 0
         } else {
@@ -257,8 +289,8 @@ fn padded_rows(
     };
     let mut col = Storage::zeros(dtype, 0);
     for (row, n) in rows.iter().zip(steps) {
-        if let Some(kind) = row {
-            append(op, key, &mut col, kind)?;
+        if let Some(feature) = row {
+            append(op, key, &mut col, feature)?;
         }
         extend_repeated(op, &mut col, &pad, (max_steps - n) * per_row)?;
     }
@@ -267,13 +299,18 @@ fn padded_rows(
 }
 
 /// Sparse values of every row: indices `[row, i]`, dense shape `[rows, max_len]`.
-fn sparse_rows(op: &str, key: &str, rows: &[Option<&Kind>], dtype: DType) -> Result<SparseTensor> {
+fn sparse_rows(
+    op: &str,
+    key: &str,
+    rows: &[Option<FeatureRef>],
+    dtype: DType,
+) -> Result<SparseTensor> {
     let mut col = Storage::zeros(dtype, 0);
     let mut indices = Vec::new();
     let mut max_len = 0;
     for (r, row) in rows.iter().enumerate() {
         let n = match row {
-            Some(kind) => append(op, key, &mut col, kind)?,
+            Some(feature) => append(op, key, &mut col, feature)?,
             None => 0,
         };
         indices.extend((0..n).flat_map(|i| [r as i64, i as i64]));

@@ -8,8 +8,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
-/// Bytes reserved up front for a record's data; larger records grow the
-/// buffer as their bytes actually arrive, so a corrupt length cannot make
+/// Largest record read into a buffer sized up front; larger records grow
+/// the buffer as their bytes actually arrive, so a corrupt length cannot make
 /// the reader allocate more than the stream holds.
 const MAX_RESERVE: u64 = 1 << 20;
 /// Read-buffer size for files.
@@ -116,14 +116,9 @@ impl TfRecordReader {
             len_bytes.copy_from_slice(&header[..8]);
             let len = u64::from_le_bytes(len_bytes);
             let data_start = self.offset + HEADER_LEN as u64;
-            self.buf.clear();
-            self.buf.reserve(len.min(MAX_RESERVE) as usize);
-            let got = (&mut self.input)
-                .take(len)
-                .read_to_end(&mut self.buf)
-                .map_err(|e| IoError::os(&self.name, e))?;
+            let got = self.read_data(len)?;
             let mut footer = [0u8; FOOTER_LEN];
-            if (got as u64) < len || self.read_full(&mut footer)? < FOOTER_LEN {
+            if got < len || self.read_full(&mut footer)? < FOOTER_LEN {
                 return self.truncated(self.offset);
             }
             self.offset = data_start + len + FOOTER_LEN as u64;
@@ -135,6 +130,25 @@ impl TfRecordReader {
             }
             self.skipped += 1;
         }
+    }
+
+    /// Reads up to `len` data bytes into the record buffer; returns how many
+    /// arrived. Records up to [`MAX_RESERVE`] are read in place; longer ones
+    /// grow the buffer only as their bytes actually arrive.
+    fn read_data(&mut self, len: u64) -> Result<u64> {
+        if len <= MAX_RESERVE {
+            self.buf.resize(len as usize, 0);
+            let mut buf = std::mem::take(&mut self.buf);
+            let got = self.read_full(&mut buf);
+            self.buf = buf;
+            return Ok(got? as u64);
+        }
+        self.buf.clear();
+        let got = (&mut self.input)
+            .take(len)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| IoError::os(&self.name, e))?;
+        Ok(got as u64)
     }
 
     /// Slides `header` forward one byte at a time until it holds a header

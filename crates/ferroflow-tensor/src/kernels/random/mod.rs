@@ -299,7 +299,18 @@ pub fn random_uniform_int(
 }
 
 /// Integers uniform in `[minval, maxval)` determined by `seed`
-/// (`tf.raw_ops.StatelessRandomUniformInt`).
+/// (`tf.raw_ops.StatelessRandomUniformInt`). An empty shape is not checked
+/// against the bounds, as in TensorFlow.
+///
+/// ```
+/// use ferroflow_tensor::kernels::random::stateless_random_uniform_int;
+/// use ferroflow_tensor::{DType, Shape};
+/// // tf.raw_ops.StatelessRandomUniformInt(shape=[4], seed=[1, 2], minval=-5, maxval=10)
+/// let t = stateless_random_uniform_int(&Shape::from([4]), [1, 2], -5, 10, DType::I32).unwrap();
+/// assert_eq!(t.to_vec::<i32>().unwrap(), [5, 9, 4, 4]);
+/// assert!(stateless_random_uniform_int(&Shape::from([0]), [1, 2], 3, 3, DType::I32).is_ok());
+/// assert!(stateless_random_uniform_int(&Shape::from([1]), [1, 2], 3, 3, DType::I32).is_err());
+/// ```
 pub fn stateless_random_uniform_int(
     shape: &Shape,
     seed: [i64; 2],
@@ -307,6 +318,10 @@ pub fn stateless_random_uniform_int(
     maxval: i64,
     dtype: DType,
 ) -> Result<Tensor> {
+    // TensorFlow returns an empty output before it looks at the bounds.
+    if shape.dims().contains(&0) && matches!(dtype, DType::I32 | DType::I64) {
+        return Tensor::zeros(dtype, shape.clone());
+    }
     int_draws(
         "StatelessRandomUniformInt",
         shape,

@@ -24,8 +24,9 @@ pub struct PythonRandom {
 }
 
 impl PythonRandom {
-    /// `random.Random(seed)` for a non-negative integer seed: the state is
-    /// `init_by_array` of the seed's 32-bit words, least significant first.
+    /// `random.Random(seed)` for an integer seed: the state is `init_by_array`
+    /// of the seed's 32-bit words, least significant first. Python uses the
+    /// absolute value of a negative seed, so pass `seed.unsigned_abs()`.
     pub fn new(seed: u64) -> Self {
         let key: Vec<u32> = if seed >> 32 == 0 {
             vec![seed as u32]

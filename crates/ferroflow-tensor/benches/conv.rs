@@ -2,12 +2,12 @@
 //! conv 32 5x5 SAME on 28x28x1 -> maxpool 2 -> conv 64 5x5 SAME -> maxpool 2),
 //! f32 NHWC: `cargo bench -p ferroflow-tensor --bench conv`.
 //!
-//! Prints the median time of each kernel and of one training step's
-//! convolution and pooling work, then runs the TensorFlow peer
+//! Prints the median and the fastest time of each kernel (calls timed one by
+//! one: on a shared machine the fastest is the least disturbed) and their
+//! sums over one training step's convolution and pooling work, then runs the
+//! TensorFlow peer
 //! `tools/bench/conv_peer_tf.py` with `$PEER_PYTHON` (default
 //! `/work/tfvenv/bin/python`) when that interpreter exists.
-
-mod common;
 
 use ferroflow_tensor::kernels::conv::{
     conv2d, conv2d_backprop_filter, conv2d_backprop_input, Padding,
@@ -15,13 +15,33 @@ use ferroflow_tensor::kernels::conv::{
 use ferroflow_tensor::kernels::pool::{max_pool, max_pool_grad};
 use ferroflow_tensor::Tensor;
 use std::hint::black_box;
+use std::time::Instant;
 
 const BATCH: usize = 64;
 const S1: [usize; 2] = [1, 1];
 
+/// A tensor of varied values in [-0.8, 0.8].
 fn tensor(shape: &[usize], seed: u64) -> Tensor {
-    let n = shape.iter().product();
-    Tensor::from_vec(common::values(n, seed), shape).expect("values fill the shape")
+    let n: usize = shape.iter().product();
+    let data = (0..n as u64)
+        .map(|i| ((i * 7 + seed) % 17) as f32 * 0.1 - 0.8)
+        .collect();
+    Tensor::from_vec(data, shape).expect("values fill the shape")
+}
+
+/// (median, fastest) seconds of single calls of `f`: 3 warm-up calls, then
+/// calls for about a second (10 to 200 of them).
+fn time(f: &dyn Fn()) -> (f64, f64) {
+    (0..3).for_each(|_| f());
+    let start = Instant::now();
+    let mut calls = Vec::new();
+    while calls.len() < 10 || (calls.len() < 200 && start.elapsed().as_secs_f64() < 1.0) {
+        let t = Instant::now();
+        f();
+        calls.push(t.elapsed().as_secs_f64());
+    }
+    calls.sort_by(f64::total_cmp);
+    (calls[calls.len() / 2], calls[0])
 }
 
 /// A named kernel call; `in_step` when a training step runs it.
@@ -112,20 +132,24 @@ fn main() {
         [BATCH, 14, 14, 64],
     ));
     println!(
-        "ferroflow, {} rayon threads, batch {BATCH}, f32 NHWC",
-        common::threads()
+        "ferroflow, {} rayon threads, batch {BATCH}, f32 NHWC; median / fastest ms",
+        rayon::current_num_threads()
     );
-    let mut step = 0.0;
+    let mut step = (0.0, 0.0);
     for (name, f, in_step) in &cases {
-        let s = common::median_seconds(f);
-        step += if *in_step { s } else { 0.0 };
-        println!("{name:28} {:8.3} ms", s * 1e3);
+        let (median, fastest) = time(f.as_ref());
+        if *in_step {
+            step = (step.0 + median, step.1 + fastest);
+        }
+        println!("{name:28} {:8.3} {:8.3}", median * 1e3, fastest * 1e3);
     }
-    let rate = BATCH as f64 / step;
     println!(
-        "{:28} {:8.3} ms  = {rate:7.0} samples/s",
+        "{:28} {:8.3} {:8.3}  = {:.0} / {:.0} samples/s",
         "train step (conv+pool)",
-        step * 1e3
+        step.0 * 1e3,
+        step.1 * 1e3,
+        BATCH as f64 / step.0,
+        BATCH as f64 / step.1
     );
     run_peer();
 }

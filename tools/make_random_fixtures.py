@@ -144,11 +144,26 @@ def python_random_cases():
                        seed=seed, seed2=0, shape=count, run=0, minval=a, maxval=b)
 
 
+def eager_seed_cases():
+    """TF2 eager `tf.random.uniform` under a global seed: with no op seed each
+    call's op seed is the next `random.Random(global).randint(0, 2**31 - 1)`;
+    with an op seed, repeated calls continue one stream."""
+    for g in [3, 1234]:
+        tf.random.set_seed(g)
+        for call in range(3):
+            yield line(tf.random.uniform([5]).numpy(), op="EagerUniformGlobalSeed",
+                       dtype="float32", seed=g, seed2=0, shape=5, run=call)
+    tf.random.set_seed(3)
+    for call in range(2):
+        yield line(tf.random.uniform([5], seed=1).numpy(), op="EagerUniformOpSeed",
+                   dtype="float32", seed=3, seed2=1, shape=5, run=call)
+
+
 def main():
     lines = ["# TensorFlow %s random kernel draws; written by tools/make_random_fixtures.py"
              % tf.__version__]
     for cases in [stateful_float_cases, stateful_int_cases, shuffle_cases, stateless_cases,
-                  python_random_cases]:
+                  python_random_cases, eager_seed_cases]:
         lines.extend(cases())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

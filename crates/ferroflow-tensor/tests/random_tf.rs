@@ -233,6 +233,27 @@ fn python_random_matches_cpython() {
 }
 
 #[test]
+fn eager_seed_derivation_matches_tensorflow() {
+    // Under tf.random.set_seed(g), the k-th unseeded eager op runs with
+    // (g, k-th randint of random.Random(g)); an op seed s gives (g, s), and
+    // repeated calls of that op continue its stream.
+    let shape = Shape::from([5]);
+    check_all(&["EagerUniformGlobalSeed"], |c| {
+        let global = c.int("seed");
+        let mut py = PythonRandom::new(global as u64);
+        let mut op_seed = 0;
+        for _ in 0..=c.int("run") {
+            op_seed = py.randint(0, (1 << 31) - 1).unwrap();
+        }
+        let mut stream = PhiloxStream::new(global as u64, op_seed as u64);
+        random_uniform(&mut stream, DType::F32, &shape).unwrap()
+    });
+    check_all(&["EagerUniformOpSeed"], |c| {
+        c.run_stateful(|s| random_uniform(s, DType::F32, &shape))
+    });
+}
+
+#[test]
 fn draws_do_not_depend_on_the_thread_count() {
     let shape = Shape::from([70_001]);
     let draw = || {

@@ -133,7 +133,11 @@ impl GradientTape {
                 ));
             }
             s.used = true;
-            let watched: HashSet<TensorId> = sources.iter().map(|x| x.watch_id()).filter(|id| s.watched.contains(id)).collect();
+            let watched: HashSet<TensorId> = sources
+                .iter()
+                .map(|x| x.watch_id())
+                .filter(|id| s.watched.contains(id))
+                .collect();
             let records = if s.persistent {
                 s.records
                     .iter()

@@ -31,7 +31,10 @@ fn non_scalar_targets_are_summed() {
     tape.watch(&x);
     let y = x.mul(&x).unwrap();
     let g = tape.gradient(&y, &[&x]).unwrap();
-    assert_eq!(g[0].as_ref().unwrap().to_vec::<f32>().unwrap(), vec![2.0, 4.0, 6.0]);
+    assert_eq!(
+        g[0].as_ref().unwrap().to_vec::<f32>().unwrap(),
+        vec![2.0, 4.0, 6.0]
+    );
 }
 
 #[test]
@@ -149,5 +152,8 @@ fn variable_updates_keep_dtype_and_shape() {
     assert_eq!(v.value().to_vec::<f32>().unwrap(), vec![0.5, 1.5]);
     assert!(v.assign_add(&Tensor::from([1.0f64, 1.0])).is_err());
     assert!(v.assign(&Tensor::from([1.0f32, 2.0, 3.0])).is_err());
-    assert_eq!(format!("{v:?}"), "<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=[0.5 1.5]>");
+    assert_eq!(
+        format!("{v:?}"),
+        "<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=[0.5 1.5]>"
+    );
 }

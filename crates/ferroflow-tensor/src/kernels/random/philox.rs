@@ -148,7 +148,8 @@ impl<'a> SingleSample<'a> {
 
 /// The Philox key and counter TensorFlow's stateless random ops derive from a
 /// seed pair (`GenerateKey` in `stateless_random_ops.cc`): one Philox block of
-/// the seeds under a fixed key scrambles them.
+/// the seeds under a fixed key scrambles them. An int32 seed tensor is
+/// sign-extended to int64 first, as TensorFlow's conversion does.
 pub fn stateless_generator(seed: [i64; 2]) -> Philox {
     let (s0, s1) = (seed[0] as u64, seed[1] as u64);
     let counter = [s0 as u32, (s0 >> 32) as u32, s1 as u32, (s1 >> 32) as u32];

@@ -1,33 +1,16 @@
 //! Element-wise kernels: unary maps, binary maps with NumPy broadcasting,
 //! `tf.where` and `tf.broadcast_to`.
 //!
-//! Outputs are written in contiguous chunks, in parallel on rayon above
-//! [`PAR_THRESHOLD`] elements. Inputs are read through a [`BroadcastPlan`], so
+//! Outputs are written in contiguous chunks ([`build_vec`]), in parallel
+//! for large outputs. Inputs are read through a [`BroadcastPlan`], so
 //! same-shape operands are one contiguous run, a scalar operand is a repeated
 //! value, and other broadcasts are runs over the innermost contiguous
 //! dimensions; each run is a plain loop the compiler vectorizes.
 
+use super::buffer::build_vec;
 use super::strided::BroadcastPlan;
 use crate::{broadcast_shapes, Element, Result, Shape, Storage, Tensor, TensorError};
-use rayon::prelude::*;
-
-/// Outputs with fewer elements than this are computed on the calling thread.
-pub const PAR_THRESHOLD: usize = 1 << 15;
-
-/// Elements per parallel task.
-const PAR_CHUNK: usize = 1 << 15;
-
-/// Fills `out` by calling `body(start, chunk)` on consecutive chunks, where
-/// `chunk` is `out[start..start + chunk.len()]`; in parallel for large outputs.
-pub(crate) fn fill_chunks<U: Send>(out: &mut [U], body: impl Fn(usize, &mut [U]) + Sync) {
-    if out.len() < PAR_THRESHOLD {
-        body(0, out);
-    } else {
-        out.par_chunks_mut(PAR_CHUNK)
-            .enumerate()
-            .for_each(|(i, chunk)| body(i * PAR_CHUNK, chunk));
-    }
-}
+use std::mem::MaybeUninit;
 
 /// The elements of `x` as `T`, or a dtype error naming `op`.
 pub(crate) fn typed<'a, T: Element>(op: &str, x: &'a Tensor) -> Result<&'a [T]> {
@@ -49,12 +32,14 @@ pub(crate) fn typed<'a, T: Element>(op: &str, x: &'a Tensor) -> Result<&'a [T]> 
 /// ```
 pub fn map<T: Element, U: Element>(x: &Tensor, f: impl Fn(T) -> U + Sync + Send) -> Result<Tensor> {
     let src = typed::<T>("map", x)?;
-    let mut out = vec![U::zero(); src.len()];
-    fill_chunks(&mut out, |start, chunk| {
-        for (o, &v) in chunk.iter_mut().zip(&src[start..]) {
-            *o = f(v);
-        }
-    });
+    // SAFETY: `src` has one element per output slot; the zip writes each.
+    let out = unsafe {
+        build_vec(src.len(), |start, chunk| {
+            for (o, &v) in chunk.iter_mut().zip(&src[start..]) {
+                o.write(f(v));
+            }
+        })
+    };
     Tensor::from_vec(out, x.shape().clone())
 }
 
@@ -82,44 +67,53 @@ pub fn zip_map<T: Element, U: Element>(
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
     let plan = BroadcastPlan::new(&shape, [a.shape(), b.shape()]);
     let [sa, sb] = plan.inner_strides();
-    let mut out = vec![U::zero(); shape.num_elements()];
-    fill_chunks(&mut out, |start, chunk| {
-        plan.for_each_run(start, start + chunk.len(), |pos, [oa, ob], len| {
-            let o = &mut chunk[pos - start..][..len];
-            zip_run(o, &xa[oa..], sa, &xb[ob..], sb, &f);
-        });
-    });
+    // SAFETY: `for_each_run` partitions each chunk into runs and `zip_run`
+    // writes every slot of a run.
+    let out = unsafe {
+        build_vec(shape.num_elements(), |start, chunk| {
+            plan.for_each_run(start, start + chunk.len(), |pos, [oa, ob], len| {
+                let o = &mut chunk[pos - start..][..len];
+                zip_run(o, &xa[oa..], sa, &xb[ob..], sb, &f);
+            });
+        })
+    };
     Tensor::from_vec(out, shape)
 }
 
 /// One run of [`zip_map`]: each operand is contiguous (stride 1) or a
-/// repeated value (stride 0). One loop per case so each vectorizes.
+/// repeated value (stride 0). One loop per case so each vectorizes; every
+/// slot of `out` is written (operands are sliced to the run's length first,
+/// so a short operand panics rather than leaving slots unwritten).
 #[inline(always)]
 fn zip_run<T: Copy, U>(
-    out: &mut [U],
+    out: &mut [MaybeUninit<U>],
     a: &[T],
     sa: usize,
     b: &[T],
     sb: usize,
     f: &impl Fn(T, T) -> U,
 ) {
+    let len = |stride: usize| if stride == 0 { 1 } else { out.len() };
+    let (a, b) = (&a[..len(sa)], &b[..len(sb)]);
     match (sa, sb) {
-        (0, 0) => out.fill_with(|| f(a[0], b[0])),
+        (0, 0) => out.iter_mut().for_each(|o| {
+            o.write(f(a[0], b[0]));
+        }),
         (0, _) => {
             let x = a[0];
             for (o, &y) in out.iter_mut().zip(b) {
-                *o = f(x, y);
+                o.write(f(x, y));
             }
         }
         (_, 0) => {
             let y = b[0];
             for (o, &x) in out.iter_mut().zip(a) {
-                *o = f(x, y);
+                o.write(f(x, y));
             }
         }
         _ => {
             for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-                *o = f(x, y);
+                o.write(f(x, y));
             }
         }
     }
@@ -165,7 +159,7 @@ pub fn select(op: &str, cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor>
     Tensor::new(storage, shape)
 }
 
-fn select_typed<T: Clone + Default + Send + Sync>(
+fn select_typed<T: Clone + Send + Sync>(
     plan: &BroadcastPlan<3>,
     c: &[bool],
     a: &[T],
@@ -173,19 +167,21 @@ fn select_typed<T: Clone + Default + Send + Sync>(
     n: usize,
 ) -> Vec<T> {
     let [sc, sa, sb] = plan.inner_strides();
-    let mut out = vec![T::default(); n];
-    fill_chunks(&mut out, |start, chunk| {
-        plan.for_each_run(start, start + chunk.len(), |pos, [oc, oa, ob], len| {
-            for (i, o) in chunk[pos - start..][..len].iter_mut().enumerate() {
-                *o = if c[oc + i * sc] {
-                    a[oa + i * sa].clone()
-                } else {
-                    b[ob + i * sb].clone()
-                };
-            }
-        });
-    });
-    out
+    // SAFETY: `for_each_run` partitions each chunk into runs, and the loop
+    // writes every slot of a run.
+    unsafe {
+        build_vec(n, |start, chunk| {
+            plan.for_each_run(start, start + chunk.len(), |pos, [oc, oa, ob], len| {
+                for (i, o) in chunk[pos - start..][..len].iter_mut().enumerate() {
+                    o.write(if c[oc + i * sc] {
+                        a[oa + i * sa].clone()
+                    } else {
+                        b[ob + i * sb].clone()
+                    });
+                }
+            });
+        })
+    }
 }
 
 /// Repeats `x` along broadcast dimensions to fill `shape`, like
@@ -223,22 +219,17 @@ pub fn broadcast_to(op: &str, x: &Tensor, shape: &Shape) -> Result<Tensor> {
     Tensor::new(storage, shape.clone())
 }
 
-fn broadcast_typed<T: Clone + Default + Send + Sync>(
-    plan: &BroadcastPlan<1>,
-    x: &[T],
-    n: usize,
-) -> Vec<T> {
+fn broadcast_typed<T: Clone + Send + Sync>(plan: &BroadcastPlan<1>, x: &[T], n: usize) -> Vec<T> {
     let [s] = plan.inner_strides();
-    let mut out = vec![T::default(); n];
-    fill_chunks(&mut out, |start, chunk| {
-        plan.for_each_run(start, start + chunk.len(), |pos, [ox], len| {
-            let o = &mut chunk[pos - start..][..len];
-            if s == 0 {
-                o.fill(x[ox].clone());
-            } else {
-                o.clone_from_slice(&x[ox..ox + len]);
-            }
-        });
-    });
-    out
+    // SAFETY: `for_each_run` partitions each chunk into runs, and the loop
+    // writes every slot of a run.
+    unsafe {
+        build_vec(n, |start, chunk| {
+            plan.for_each_run(start, start + chunk.len(), |pos, [ox], len| {
+                for (i, o) in chunk[pos - start..][..len].iter_mut().enumerate() {
+                    o.write(x[ox + i * s].clone());
+                }
+            });
+        })
+    }
 }

@@ -8,9 +8,14 @@ use crate::{broadcast_shapes, DType, Element, Result, Shape, Tensor, TensorError
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-/// Products with at least this many multiply-adds (`m * n * k`) let `gemm`
-/// use every rayon thread; smaller ones run one per thread.
-const GEMM_PAR_MIN: usize = 1 << 18;
+/// Products with at least this many multiply-adds (`m * n * k`, about 160³)
+/// let `gemm` use every rayon thread; smaller ones run one per thread, as
+/// splitting them costs more than it saves (measured on 2 cores: 128³ is
+/// faster on one thread, 192³ on two).
+const GEMM_PAR_MIN: usize = 1 << 22;
+
+/// Multiply-adds per parallel task when small products are spread over threads.
+const TASK_MIN: usize = 1 << 16;
 
 /// Multiplies the last two dimensions of `a` and `b`, like
 /// `tf.matmul(a, b, transpose_a, transpose_b)`. Both have rank >= 2 and one
@@ -145,7 +150,7 @@ impl Product {
             } else {
                 out.par_chunks_mut(mn)
                     .zip(pairs)
-                    .with_min_len((GEMM_PAR_MIN / (mn * self.k)).max(1))
+                    .with_min_len((TASK_MIN / (mn * self.k)).max(1))
                     .for_each(|job| run(job, Parallelism::None));
             }
         }

@@ -1,6 +1,7 @@
 //! CPU kernels, one file per family. Kernels work on tensors or slices and
 //! return typed errors; they never see graphs or gradients.
 
+pub mod arith;
 pub mod array;
 pub mod cast;
 pub mod conv;
@@ -13,6 +14,6 @@ pub mod norm;
 pub mod pool;
 pub mod random;
 pub mod reduce;
-pub mod window;
-pub mod arith;
 pub mod strided;
+pub mod window;
+pub(crate) mod buffer;

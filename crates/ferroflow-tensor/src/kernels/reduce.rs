@@ -8,7 +8,8 @@
 //! Independent outputs are computed in parallel.
 
 use super::arith::Arith;
-use super::elementwise::{typed, PAR_THRESHOLD};
+use super::buffer::PAR_THRESHOLD;
+use super::elementwise::typed;
 use crate::{
     with_float_type, with_numeric_type, FloatElement, NumElement, Result, Tensor, TensorError,
 };
@@ -114,8 +115,8 @@ fn reduce_numeric<T: Arith>(groups: &Groups, x: &[T], kind: ReduceKind, count: u
             sums
         }
         ReduceKind::Prod => groups.fold(x, T::one(), T::wrapping_mul),
-        ReduceKind::Max => groups.fold(x, T::MIN, |a, b| if b > a || is_nan(b) { b } else { a }),
-        ReduceKind::Min => groups.fold(x, T::MAX, |a, b| if b < a || is_nan(b) { b } else { a }),
+        ReduceKind::Max => groups.fold(x, T::MIN, |a, b| if (b > a) | is_nan(b) { b } else { a }),
+        ReduceKind::Min => groups.fold(x, T::MAX, |a, b| if (b < a) | is_nan(b) { b } else { a }),
         ReduceKind::All | ReduceKind::Any => unreachable!("bool reductions are handled by reduce"),
     }
 }
@@ -172,8 +173,11 @@ impl Groups {
 /// Elements per block of a row fold; blocks are folded in order, so the
 /// result is the same whether blocks run in parallel or not.
 const BLOCK: usize = 1 << 14;
-/// Columns per parallel task when accumulating rows.
+/// Most columns per task when accumulating rows (an accumulator that stays in L1).
 const COLS: usize = 1 << 12;
+/// Row blocks computed together (in parallel when outputs are few) before
+/// their partial results are folded.
+const GROUP: usize = 16;
 
 /// Folds `x` viewed as `[outer, r, inner]` over its middle axis.
 fn fold_axis<T: Copy + Send + Sync>(
@@ -193,24 +197,48 @@ fn fold_axis<T: Copy + Send + Sync>(
         });
         return out;
     }
-    let accumulate = |o: usize, c: usize, acc: &mut [T]| {
-        for j in 0..r {
-            let src = &x[(o * r + j) * inner + c..][..acc.len()];
-            for (a, &v) in acc.iter_mut().zip(src) {
-                *a = f(*a, v);
+    // Each (outer index, column chunk) accumulates blocks of whole rows; the
+    // blocks' partial results are folded in order, so the result does not
+    // depend on whether blocks ran in parallel.
+    let width = inner.min(COLS);
+    let rows_per_block = (BLOCK / width).max(1);
+    let split_rows = parallel && outer * inner.div_ceil(width) < 4;
+    let column = |o: usize, c: usize, acc: &mut [T]| {
+        let w = acc.len();
+        let block = |j0: usize| {
+            let mut part = vec![init; w];
+            for j in j0..(j0 + rows_per_block).min(r) {
+                let src = &x[(o * r + j) * inner + c..][..w];
+                for (p, &v) in part.iter_mut().zip(src) {
+                    *p = f(*p, v);
+                }
+            }
+            part
+        };
+        let starts: Vec<usize> = (0..r).step_by(rows_per_block).collect();
+        for group in starts.chunks(GROUP) {
+            let parts: Vec<Vec<T>> = if split_rows {
+                group.par_iter().map(|&j| block(j)).collect()
+            } else {
+                group.iter().map(|&j| block(j)).collect()
+            };
+            for part in parts {
+                for (a, p) in acc.iter_mut().zip(part) {
+                    *a = f(*a, p);
+                }
             }
         }
     };
-    if parallel {
-        out.par_chunks_mut(inner).enumerate().for_each(|(o, acc)| {
-            acc.par_chunks_mut(COLS)
+    if parallel && !split_rows {
+        out.par_chunks_mut(inner).enumerate().for_each(|(o, row)| {
+            row.par_chunks_mut(width)
                 .enumerate()
-                .for_each(|(c, cols)| accumulate(o, c * COLS, cols))
+                .for_each(|(c, acc)| column(o, c * width, acc))
         });
     } else {
-        for (o, acc) in out.chunks_mut(inner).enumerate() {
-            for (c, cols) in acc.chunks_mut(COLS).enumerate() {
-                accumulate(o, c * COLS, cols);
+        for (o, row) in out.chunks_mut(inner).enumerate() {
+            for (c, acc) in row.chunks_mut(width).enumerate() {
+                column(o, c * width, acc);
             }
         }
     }
@@ -402,7 +430,7 @@ fn softmax_rows(op: &str, x: &Tensor, log: bool) -> Result<Tensor> {
 
 fn softmax_typed<T: FloatElement>(x: &[T], n: usize, log: bool) -> Vec<T> {
     let mut out = vec![T::zero(); x.len()];
-    let max = |a: T, b: T| if b > a || b.is_nan() { b } else { a };
+    let max = |a: T, b: T| if (b > a) | b.is_nan() { b } else { a };
     let add = |a: T, b: T| a + b;
     for_each_row(&mut out, n, x, n, |o, row| {
         let m = fold_lanes(row, T::MIN, &max);

@@ -3,9 +3,9 @@
 //! f32 NHWC: `cargo bench -p ferroflow-tensor --bench conv`.
 //!
 //! Prints the median and the fastest time of each kernel (calls timed one by
-//! one: on a shared machine the fastest is the least disturbed) and their
-//! sums over one training step's convolution and pooling work, then runs the
-//! TensorFlow peer
+//! one: on a shared machine the fastest is the least disturbed), its CPU
+//! time per call, and their sums over one training step's convolution and
+//! pooling work, then runs the TensorFlow peer
 //! `tools/bench/conv_peer_tf.py` with `$PEER_PYTHON` (default
 //! `/work/tfvenv/bin/python`) when that interpreter exists.
 
@@ -29,19 +29,35 @@ fn tensor(shape: &[usize], seed: u64) -> Tensor {
     Tensor::from_vec(data, shape).expect("values fill the shape")
 }
 
-/// (median, fastest) seconds of single calls of `f`: 3 warm-up calls, then
-/// calls for about a second (10 to 200 of them).
-fn time(f: &dyn Fn()) -> (f64, f64) {
+/// Seconds per call of `f`: the median and fastest of single calls, and the
+/// mean CPU time (all threads) per call. 3 warm-up calls, then calls for
+/// about a second (10 to 200 of them).
+fn time(f: &dyn Fn()) -> [f64; 3] {
     (0..3).for_each(|_| f());
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut calls = Vec::new();
     while calls.len() < 10 || (calls.len() < 200 && start.elapsed().as_secs_f64() < 1.0) {
         let t = Instant::now();
         f();
         calls.push(t.elapsed().as_secs_f64());
     }
+    let cpu = (cpu_seconds() - cpu) / calls.len() as f64;
     calls.sort_by(f64::total_cmp);
-    (calls[calls.len() / 2], calls[0])
+    [calls[calls.len() / 2], calls[0], cpu]
+}
+
+/// CPU time used so far by all threads of this process (Linux
+/// `/proc/self/task/*/schedstat`; NaN elsewhere). Unlike wall time it hardly
+/// moves when other processes share the cores.
+fn cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let nanos: f64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .sum();
+    nanos / 1e9
 }
 
 /// A named kernel call; `in_step` when a training step runs it.
@@ -132,24 +148,31 @@ fn main() {
         [BATCH, 14, 14, 64],
     ));
     println!(
-        "ferroflow, {} rayon threads, batch {BATCH}, f32 NHWC; median / fastest ms",
+        "ferroflow, {} rayon threads, batch {BATCH}, f32 NHWC; ms: median / fastest / CPU",
         rayon::current_num_threads()
     );
-    let mut step = (0.0, 0.0);
+    let mut step = [0.0; 3];
     for (name, f, in_step) in &cases {
-        let (median, fastest) = time(f.as_ref());
+        let t = time(f.as_ref());
         if *in_step {
-            step = (step.0 + median, step.1 + fastest);
+            step.iter_mut().zip(t).for_each(|(s, t)| *s += t);
         }
-        println!("{name:28} {:8.3} {:8.3}", median * 1e3, fastest * 1e3);
+        println!(
+            "{name:28} {:8.3} {:8.3} {:8.3}",
+            t[0] * 1e3,
+            t[1] * 1e3,
+            t[2] * 1e3
+        );
     }
+    let [median, fastest, cpu] = step;
     println!(
-        "{:28} {:8.3} {:8.3}  = {:.0} / {:.0} samples/s",
+        "{:28} {:8.3} {:8.3} {:8.3}  = {:.0} / {:.0} samples/s",
         "train step (conv+pool)",
-        step.0 * 1e3,
-        step.1 * 1e3,
-        BATCH as f64 / step.0,
-        BATCH as f64 / step.1
+        median * 1e3,
+        fastest * 1e3,
+        cpu * 1e3,
+        BATCH as f64 / median,
+        BATCH as f64 / fastest
     );
     run_peer();
 }

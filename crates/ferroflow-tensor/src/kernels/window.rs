@@ -49,14 +49,19 @@ impl Padding {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conv2dGeometry {
+    /// Images in the batch.
     pub batch: usize,
+    /// Input channels.
     pub in_c: usize,
+    /// Output channels (the input's for pooling).
     pub out_c: usize,
     /// Input height and width.
     pub input: [usize; 2],
     /// Window height and width (before dilation).
     pub kernel: [usize; 2],
+    /// Step between windows along height and width.
     pub stride: [usize; 2],
+    /// Spacing between the taps of a window (1: adjacent).
     pub dilation: [usize; 2],
     /// `(before, after)` padding of height and width.
     pub pads: [(usize, usize); 2],

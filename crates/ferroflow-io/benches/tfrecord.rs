@@ -22,6 +22,8 @@ const BATCH: usize = 128;
 const PIXELS: usize = 28 * 28;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+/// One read variant: reads the whole file, returns what it saw.
+type ReadFn = fn(&Path) -> Res<Seen>;
 
 fn spec() -> [(&'static str, FeatureSpec); 2] {
     [
@@ -81,7 +83,7 @@ fn read_single(path: &Path) -> Res<Seen> {
         if let Some(rec) = rec {
             let parsed = parse_single_example(rec, &spec)?;
             let img = decode_raw(parsed["image_raw"].dense().ok_or("dense")?, DType::U8, true)?
-                .reshape(&[28, 28])?;
+                .view([28, 28])?;
             pixels.extend_from_slice(img.as_slice::<u8>()?);
             labels.push(parsed["label"].dense().ok_or("dense")?.to_scalar::<i64>()?);
             if labels.len() < BATCH {
@@ -129,7 +131,7 @@ fn read_batched(path: &Path) -> Res<Seen> {
         }
         let parsed = parse_example(&batch[..used], &spec)?;
         let images = decode_raw(parsed["image_raw"].dense().ok_or("dense")?, DType::U8, true)?
-            .reshape(&[-1, 28, 28])?;
+            .view([used, 28, 28])?;
         seen.add(&images, parsed["label"].dense().ok_or("dense")?)?;
         used = 0;
     }
@@ -183,8 +185,7 @@ fn main() -> Res<()> {
         size / 1e6 / wt
     );
 
-    let variants: [(&str, fn(&Path) -> Res<Seen>); 2] =
-        [("single", read_single), ("batched", read_batched)];
+    let variants: [(&str, ReadFn); 2] = [("single", read_single), ("batched", read_batched)];
     for (name, read) in variants {
         let mut times = Vec::new();
         for rep in 0..=reps {

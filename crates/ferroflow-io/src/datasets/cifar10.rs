@@ -28,10 +28,11 @@ pub const NUM_CLASSES: u8 = 10;
 /// Parses the bytes of one batch file into NHWC uint8 images `[n, 32, 32, 3]`
 /// and uint8 labels `[n]`; `name` labels errors.
 pub fn parse_batch(bytes: &[u8], name: &str) -> Result<LabeledImages> {
-    if bytes.len() % RECORD_LEN != 0 {
+    let tail = bytes.len() % RECORD_LEN;
+    if tail > 0 {
         return Err(IoError::Corrupt {
             file: name.into(),
-            offset: (bytes.len() - bytes.len() % RECORD_LEN) as u64,
+            offset: (bytes.len() - tail) as u64,
             msg: format!(
                 "{} bytes are not a whole number of {RECORD_LEN}-byte records",
                 bytes.len()

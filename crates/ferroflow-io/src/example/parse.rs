@@ -102,7 +102,10 @@ pub fn parse_single_sequence_example<K: AsRef<str>, L: AsRef<str>>(
             2 => for_each_map_entry(field.payload, |key, list| {
                 if let Some(j) = position(sequence_spec, key) {
                     let mut steps = Vec::new();
-                    Wire::new(list).for_each_len(1, |f| Ok(steps.push(FeatureRef::parse(f)?)))?;
+                    Wire::new(list).for_each_len(1, |f| {
+                        steps.push(FeatureRef::parse(f)?);
+                        Ok(())
+                    })?;
                     lists[j] = Some(steps);
                 }
                 Ok(())

@@ -11,6 +11,9 @@ use ferroflow_tensor::{Result, Tensor};
 
 const COLS: usize = 1024;
 
+/// A benchmark case: name, bytes moved per call, the call.
+type Case<'a> = (&'static str, f64, Box<dyn Fn() -> Result<Tensor> + 'a>);
+
 fn main() -> Result<()> {
     let sizes: Vec<usize> = std::env::var("SIZES")
         .unwrap_or_else(|_| "1048576,4194304,16777216".into())
@@ -24,8 +27,7 @@ fn main() -> Result<()> {
         let a = Tensor::scalar(1.5f32);
         let row = Tensor::from_vec(common::values(COLS, 3), [COLS])?;
         let bytes = (n * 4) as f64;
-        // (name, bytes moved per call, the call)
-        let cases: Vec<(&str, f64, Box<dyn Fn() -> Result<Tensor>>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "relu(x*a+b) 3 kernels",
                 6.0 * bytes,

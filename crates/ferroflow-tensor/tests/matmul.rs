@@ -2,7 +2,7 @@
 //! parallel paths, integers, empty operands and errors.
 
 use ferroflow_tensor::kernels::matmul::matmul;
-use ferroflow_tensor::{DType, Tensor, TensorError};
+use ferroflow_tensor::{DType, Tensor};
 
 fn vals(n: usize, seed: u64) -> Vec<f64> {
     (0..n as u64)
@@ -130,12 +130,16 @@ fn large_and_many_small_products_use_parallel_paths() {
     check(&[], &[], 33, 70, 65, DType::I32);
 }
 
+fn zeros(dtype: DType, dims: &[usize]) -> Tensor {
+    Tensor::zeros(dtype, dims).unwrap()
+}
+
 #[test]
 fn empty_operands() {
     let z = matmul(
         "MatMul",
-        &Tensor::zeros(DType::F32, [2, 0]).unwrap(),
-        &Tensor::zeros(DType::F32, [0, 3]).unwrap(),
+        &zeros(DType::F32, &[2, 0]),
+        &zeros(DType::F32, &[0, 3]),
         false,
         false,
     )
@@ -146,22 +150,20 @@ fn empty_operands() {
     );
     let e = matmul(
         "MatMul",
-        &Tensor::zeros(DType::F64, [0, 4]).unwrap(),
-        &Tensor::zeros(DType::F64, [4, 3]).unwrap(),
+        &zeros(DType::F64, &[0, 4]),
+        &zeros(DType::F64, &[4, 3]),
         false,
         false,
     )
     .unwrap();
     assert_eq!(e.dims(), &[0, 3]);
-    let eb = matmul(
-        "BatchMatMulV2",
-        &Tensor::zeros(DType::I32, [0, 2, 2]).unwrap(),
-        &Tensor::zeros(DType::I32, [2, 2]).unwrap(),
-        false,
-        false,
-    )
-    .unwrap();
-    assert_eq!(eb.dims(), &[0, 2, 2]);
+    let (a, b) = (zeros(DType::I32, &[0, 2, 2]), zeros(DType::I32, &[2, 2]));
+    assert_eq!(
+        matmul("BatchMatMulV2", &a, &b, false, false)
+            .unwrap()
+            .dims(),
+        &[0, 2, 2]
+    );
 }
 
 #[test]
@@ -179,70 +181,57 @@ fn integer_products_wrap_like_tf() {
 
 #[test]
 fn errors_read_like_tf() {
-    let f = |d: &[usize]| Tensor::zeros(DType::F32, d).unwrap();
-    let err = matmul("MatMul", &f(&[2, 3]), &f(&[4, 5]), false, false).unwrap_err();
+    let err = |a: &[usize], b: &[usize], ta: bool| {
+        let (a, b) = (zeros(DType::F32, a), zeros(DType::F32, b));
+        matmul("BatchMatMulV2", &a, &b, ta, false)
+            .unwrap_err()
+            .to_string()
+    };
     assert_eq!(
-        err.to_string(),
-        "MatMul: Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
+        err(&[2, 3], &[4, 5], false),
+        "BatchMatMulV2: Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]"
     );
-    let err = matmul(
-        "BatchMatMulV2",
-        &f(&[2, 2, 3]),
-        &f(&[3, 3, 4]),
-        false,
-        false,
-    )
-    .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        err(&[2, 2, 3], &[3, 3, 4], false),
         "BatchMatMulV2: In[0] and In[1] must have compatible batch dimensions: [2,2,3] vs. [3,3,4]"
     );
-    let err = matmul("MatMul", &f(&[3]), &f(&[3, 4]), false, false).unwrap_err();
     assert_eq!(
-        err.to_string(),
-        "MatMul: In[0] and In[1] must have rank >= 2, got [3] and [3,4]"
+        err(&[3], &[3, 4], false),
+        "BatchMatMulV2: In[0] and In[1] must have rank >= 2, got [3] and [3,4]"
     );
     // With transpose_a, [3,2] is a 2x3 matrix and fits [3,4].
+    let ok = matmul(
+        "MatMul",
+        &zeros(DType::F32, &[3, 2]),
+        &zeros(DType::F32, &[3, 4]),
+        true,
+        false,
+    );
+    assert_eq!(ok.unwrap().dims(), &[2, 4]);
     assert_eq!(
-        matmul("MatMul", &f(&[3, 2]), &f(&[3, 4]), true, false)
-            .unwrap()
-            .dims(),
-        &[2, 4]
+        err(&[3, 2], &[2, 4], true),
+        "BatchMatMulV2: Matrix size-incompatible: In[0]: [3,2], In[1]: [2,4]"
     );
-    let err = matmul(
+    let mixed = matmul(
         "MatMul",
-        &f(&[2, 3]),
-        &Tensor::zeros(DType::F64, [3, 4]).unwrap(),
+        &zeros(DType::F32, &[2, 3]),
+        &zeros(DType::F64, &[3, 4]),
         false,
         false,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TensorError::DType {
-                got: DType::F64,
-                ..
-            }
-        ),
-        "{err}"
     );
-    let err = matmul(
+    assert_eq!(
+        mixed.unwrap_err().to_string(),
+        "MatMul: expected dtype float32 (the dtype of In[0]), got float64"
+    );
+    let bools = matmul(
         "MatMul",
-        &Tensor::zeros(DType::Bool, [2, 2]).unwrap(),
-        &Tensor::zeros(DType::Bool, [2, 2]).unwrap(),
+        &zeros(DType::Bool, &[2, 2]),
+        &zeros(DType::Bool, &[2, 2]),
         false,
         false,
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TensorError::DType {
-                got: DType::Bool,
-                ..
-            }
-        ),
-        "{err}"
+    );
+    assert_eq!(
+        bools.unwrap_err().to_string(),
+        "MatMul: expected dtype float32, float64, int32 or int64, got bool"
     );
 }

@@ -134,7 +134,7 @@ pub fn select(op: &str, cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor>
     if a.dtype() != b.dtype() {
         return Err(TensorError::DType {
             op: op.to_string(),
-            expected: format!("else to match then's dtype {}", a.dtype()),
+            expected: format!("{} (the dtype of then)", a.dtype()),
             got: b.dtype(),
         });
     }

@@ -41,7 +41,7 @@ pub fn matmul(
     if a.dtype() != b.dtype() {
         return Err(TensorError::DType {
             op: op.to_string(),
-            expected: format!("In[1] to match In[0]'s dtype {}", a.dtype()),
+            expected: format!("{} (the dtype of In[0])", a.dtype()),
             got: b.dtype(),
         });
     }

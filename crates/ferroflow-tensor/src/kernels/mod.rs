@@ -3,6 +3,7 @@
 
 pub mod arith;
 pub mod array;
+pub(crate) mod buffer;
 pub mod cast;
 pub mod conv;
 pub mod depthwise;
@@ -16,4 +17,3 @@ pub mod random;
 pub mod reduce;
 pub mod strided;
 pub mod window;
-pub(crate) mod buffer;

@@ -57,15 +57,7 @@ pub fn reduce(
     let dims = x.dims();
     let mut reduced = vec![false; dims.len()];
     for &a in axes {
-        if a >= dims.len() {
-            return Err(TensorError::OutOfRange {
-                op: op.to_string(),
-                what: "reduction axis".into(),
-                index: a as i64,
-                lo: 0,
-                hi: dims.len() as i64,
-            });
-        }
+        check_axis(op, "reduction axis", a, dims.len())?;
         reduced[a] = true;
     }
     let out_dims: Vec<usize> = dims
@@ -84,11 +76,6 @@ pub fn reduce(
         .map(|(&d, _)| d)
         .product();
     let groups = Groups::new(dims, &reduced);
-    let dtype_err = |expected: &str| TensorError::DType {
-        op: op.to_string(),
-        expected: expected.into(),
-        got: x.dtype(),
-    };
     let out = match kind {
         ReduceKind::All | ReduceKind::Any => {
             let data = typed::<bool>(op, x)?;
@@ -100,10 +87,28 @@ pub fn reduce(
         }
         _ => with_numeric_type!(x.dtype(),
             T => Tensor::from_vec(reduce_numeric::<T>(&groups, typed::<T>(op, x)?, kind, count), out_dims)?,
-            _ => return Err(dtype_err("a numeric dtype"))
+            _ => return Err(TensorError::DType {
+                op: op.to_string(),
+                expected: "a numeric dtype".into(),
+                got: x.dtype(),
+            })
         ),
     };
     Ok(out)
+}
+
+/// Errors unless `axis` indexes one of `rank` dimensions.
+fn check_axis(op: &str, what: &str, axis: usize, rank: usize) -> Result<()> {
+    if axis >= rank {
+        return Err(TensorError::OutOfRange {
+            op: op.to_string(),
+            what: what.into(),
+            index: axis as i64,
+            lo: 0,
+            hi: rank as i64,
+        });
+    }
+    Ok(())
 }
 
 fn reduce_numeric<T: Arith>(groups: &Groups, x: &[T], kind: ReduceKind, count: usize) -> Vec<T> {
@@ -329,15 +334,7 @@ pub enum ArgKind {
 /// ```
 pub fn arg_reduce(op: &str, x: &Tensor, axis: usize, kind: ArgKind) -> Result<Tensor> {
     let dims = x.dims();
-    if axis >= dims.len() {
-        return Err(TensorError::OutOfRange {
-            op: op.to_string(),
-            what: "axis".into(),
-            index: axis as i64,
-            lo: 0,
-            hi: dims.len() as i64,
-        });
-    }
+    check_axis(op, "axis", axis, dims.len())?;
     let r = dims[axis];
     if r == 0 {
         crate::bail!(op, "Reduction axis {axis} is empty in shape {}", x.shape());

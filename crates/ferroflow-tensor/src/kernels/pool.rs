@@ -214,6 +214,9 @@ pub fn avg_pool_grad(
 /// One over the number of real (unpadded) elements of each output pixel's
 /// window; the same for every image.
 fn inverse_counts<T: FloatElement>(g: &Conv2dGeometry) -> Vec<T> {
+    if g.output_shape().num_elements() == 0 {
+        return Vec::new(); // no image reads it (and the window may be huge)
+    }
     let mut counts = vec![0usize; g.out_pixels()];
     g.for_each_tap(|o, _, _| counts[o] += 1);
     counts

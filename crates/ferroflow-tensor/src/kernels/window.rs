@@ -100,6 +100,11 @@ impl Conv2dGeometry {
             Padding::Explicit(p) => Some([p[0], p[1]]),
             _ => None,
         };
+        // Window positions are computed in isize; keep every size well inside.
+        let limit = isize::MAX as usize / 4;
+        if h.max(w) > limit {
+            crate::bail!(op, "input {input} is too large");
+        }
         let mut pads = [(0, 0); 2];
         let mut output = [0; 2];
         for d in 0..2 {
@@ -107,16 +112,26 @@ impl Conv2dGeometry {
             let effective = (kernel[d] - 1)
                 .checked_mul(dilations[d])
                 .and_then(|e| e.checked_add(1))
-                .ok_or_else(|| TensorError::invalid(op, "dilated window size overflows"))?;
+                .filter(|&e| e <= limit)
+                .ok_or_else(|| {
+                    TensorError::invalid(
+                        op,
+                        format!("dilated window {kernel:?} x {dilations:?} is too large"),
+                    )
+                })?;
             let (pad, out) = match explicit {
                 None if *padding == Padding::Same => {
                     let out = size.div_ceil(strides[d]);
-                    let total = ((out.max(1) - 1) * strides[d] + effective).saturating_sub(size);
+                    let reach = (out.max(1) - 1) * strides[d] + effective;
+                    let total = reach.saturating_sub(size);
                     ((total / 2, total - total / 2), out)
                 }
                 _ => {
                     let pad = explicit.map_or((0, 0), |p| p[d]);
-                    let padded = size.saturating_add(pad.0).saturating_add(pad.1);
+                    if pad.0.max(pad.1) > limit {
+                        crate::bail!(op, "explicit padding {pad:?} is too large");
+                    }
+                    let padded = size + pad.0 + pad.1; // each at most limit
                     if padded < effective {
                         crate::bail!(
                             op,
@@ -321,6 +336,9 @@ mod tests {
         assert!(geometry(3, 2, 1, 0, Padding::Same).is_err());
         assert!(geometry(3, 0, 1, 1, Padding::Same).is_err());
         assert!(geometry(3, 2, 1, 1, Padding::Explicit(vec![(0, 0)])).is_err());
+        assert!(geometry(3, 2, 1, usize::MAX / 2, Padding::Same).is_err());
+        let huge_pad = Padding::Explicit(vec![(usize::MAX, 0), (0, 0)]);
+        assert!(geometry(3, 2, 1, 1, huge_pad).is_err());
         let bad_rank = Conv2dGeometry::new(
             "MaxPool",
             &Shape::from([3, 3]),

@@ -22,11 +22,13 @@ const BUF_CAPACITY: usize = 1 << 16;
 /// offset of the record in the (uncompressed) stream, like TensorFlow's
 /// `DataLossError: corrupted record at 12`.
 ///
-/// With [`TfRecordReader::skip_corrupt`] (what `ignore_errors()` gives in
-/// `tf.data`), a record whose data CRC fails is skipped, a header whose length
-/// CRC fails makes the reader scan forward byte by byte to the next valid
-/// header, and a truncated tail ends the stream; operating-system errors are
-/// still returned.
+/// With [`TfRecordReader::skip_corrupt`], a record whose data CRC fails is
+/// skipped, a header whose length CRC fails makes the reader scan forward
+/// byte by byte to the next valid header, and a truncated tail ends the
+/// stream; operating-system errors are still returned. This recovers more
+/// than `tf.data`'s `ignore_errors()`, which ends the file at its first
+/// corrupt record (checked with TF 2.21); stop at the first
+/// [`TfRecordReader::corrupt_records_skipped`] increase to get TF's records.
 pub struct TfRecordReader {
     input: Box<dyn BufRead + Send>,
     name: String,

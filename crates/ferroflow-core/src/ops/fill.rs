@@ -96,7 +96,7 @@ pub fn fill(dims: &[usize], value: impl Into<Tensor>) -> Result<Tensor> {
 }
 
 /// An eager tensor of zeros, like `tf.zeros(shape, dtype)` (strings are
-/// empty); `ops::ones` gives ones.
+/// empty); `ops::ones(dtype, shape)` gives ones.
 ///
 /// ```
 /// use ferroflow_core::prelude::*;

@@ -85,13 +85,20 @@ pub(crate) fn tensor_from<T: Item>(data: Vec<T>, shape: impl Into<Shape>) -> Res
     Tensor::new(T::wrap(data), shape)
 }
 
-/// `n` copies of `value`, or an error naming `op` when the memory cannot be
-/// had (sizes often come from user input).
-pub(crate) fn filled<T: Clone>(op: &str, n: usize, value: T) -> Result<Vec<T>> {
+/// An empty vector with room for `n` elements, or an error naming `op`
+/// when the memory cannot be had (sizes often come from user input).
+pub(crate) fn with_room<T>(op: &str, n: usize) -> Result<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
         TensorError::invalid(op, format!("cannot allocate an output of {n} elements"))
     })?;
+    Ok(v)
+}
+
+/// `n` copies of `value`, or an error naming `op` when the memory cannot be
+/// had.
+pub(crate) fn filled<T: Clone>(op: &str, n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = with_room(op, n)?;
     v.resize(n, value);
     Ok(v)
 }
@@ -520,7 +527,7 @@ pub fn tile(op: &str, x: &Tensor, multiples: &[usize]) -> Result<Tensor> {
         .ok_or_else(|| {
             TensorError::invalid(op, format!("multiples {multiples:?} are too large"))
         })?;
-    let total = Shape::from(out_dims.clone()).checked_num_elements(op)?;
+    Shape::from(out_dims.clone()).checked_num_elements(op)?;
     with_any_type!(x.dtype(), T => {
         let mut data = items::<T>(op, x, x.dtype())?.to_vec();
         let mut dims = x.dims().to_vec();
@@ -533,10 +540,7 @@ pub fn tile(op: &str, x: &Tensor, multiples: &[usize]) -> Result<Tensor> {
             }
             let block: usize = dims[axis..].iter().product();
             dims[axis] *= m;
-            let mut next = filled(op, 0, T::default())?;
-            next.try_reserve_exact(data.len() * m).map_err(|_| {
-                TensorError::invalid(op, format!("cannot allocate an output of {total} elements"))
-            })?;
+            let mut next = with_room(op, data.len() * m)?;
             if block > 0 {
                 for chunk in data.chunks(block) {
                     for _ in 0..m {

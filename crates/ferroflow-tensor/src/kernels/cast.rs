@@ -1,6 +1,6 @@
 //! Dtype conversion and tensor creation: `cast`, `range` and `fill`.
 
-use super::array::{filled, scalar_item, tensor_from, with_any_type, PARALLEL_MIN};
+use super::array::{filled, scalar_item, tensor_from, with_any_type, with_room, PARALLEL_MIN};
 use crate::{
     with_element_type, with_float_type, DType, Element, Result, Shape, Tensor, TensorError,
 };
@@ -140,10 +140,7 @@ pub fn range(op: &str, start: f64, limit: f64, delta: f64, dtype: DType) -> Resu
     crate::with_numeric_type!(dtype,
         T => {
             let n = range_len(op, start, limit, delta, dtype)?;
-            let mut data = filled(op, 0, T::zero())?;
-            data.try_reserve_exact(n).map_err(|_| {
-                TensorError::invalid(op, format!("cannot allocate an output of {n} elements"))
-            })?;
+            let mut data = with_room(op, n)?;
             if dtype.is_float() {
                 let (s, d) = (T::from_f64(start), T::from_f64(delta));
                 data.extend((0..n).map(|i| s + T::from_f64(i as f64) * d));

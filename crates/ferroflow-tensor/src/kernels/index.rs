@@ -3,7 +3,7 @@
 
 use super::array::{
     filled, for_chunks, gather_strided, items, scalar_item, scatter_strided, signed_strides,
-    tensor_from, with_any_type, Item, StridedView, PARALLEL_MIN,
+    tensor_from, with_any_type, Item, Odometer, StridedView, PARALLEL_MIN,
 };
 use crate::{with_numeric_type, DType, NumElement, Result, Shape, Tensor, TensorError};
 
@@ -285,11 +285,14 @@ fn plan_view(op: &str, shape: &Shape, plan: &StridedSlicePlan) -> Result<Strided
             .map(|(&b, &s)| b as isize * s)
             .sum::<isize>() as usize
     };
+    // A step only matters on axes that take two or more elements (and then
+    // it is smaller than the dimension, so the product cannot overflow).
     let strides: Vec<isize> = plan
         .strides
         .iter()
         .zip(&strides_in)
-        .map(|(&st, &s)| st as isize * s)
+        .zip(plan.processing_shape.dims())
+        .map(|((&st, &s), &size)| if size > 1 { st as isize * s } else { 0 })
         .collect();
     Ok(StridedView::new(
         offset,
@@ -372,15 +375,12 @@ fn index_values(op: &str, t: &Tensor) -> Result<Vec<i64>> {
 }
 
 /// TensorFlow's way of naming element `flat` of a tensor of `dims`: `1,2`.
-fn position(dims: &[usize], mut flat: usize) -> String {
-    let mut index = vec![0; dims.len()];
-    for (i, &d) in index.iter_mut().zip(dims).rev() {
-        if d > 0 {
-            *i = flat % d;
-            flat /= d;
-        }
-    }
-    let parts: Vec<String> = index.iter().map(usize::to_string).collect();
+fn position(dims: &[usize], flat: usize) -> String {
+    let parts: Vec<String> = Odometer::at(dims, flat)
+        .index()
+        .iter()
+        .map(usize::to_string)
+        .collect();
     parts.join(",")
 }
 
@@ -506,12 +506,15 @@ fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec
     }
     let idx = index_values(op, indices)?;
     let dims = &shape.dims()[..k];
+    let tuples: usize = id[..id.len() - 1].iter().product();
+    if k == 0 {
+        // Every (empty) tuple names the whole tensor.
+        return Ok((vec![0; tuples], shape.num_elements()));
+    }
     let rows = idx
-        .chunks(k.max(1))
-        .take(indices.num_elements() / k.max(1))
+        .chunks(k)
         .enumerate()
         .map(|(n, tuple)| {
-            let tuple = &tuple[..k];
             if tuple
                 .iter()
                 .zip(dims)
@@ -531,12 +534,6 @@ fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec
                 .fold(0, |acc, (&i, &d)| acc * d + i as usize))
         })
         .collect::<Result<Vec<usize>>>()?;
-    // With k = 0 every (empty) tuple names the whole tensor.
-    let rows = if k == 0 {
-        vec![0; id[..id.len() - 1].iter().product()]
-    } else {
-        rows
-    };
     Ok((rows, shape.dims()[k..].iter().product()))
 }
 

@@ -121,30 +121,45 @@ pub fn fused_batch_norm(
         check_vector(op, what, t.shape(), c)?;
         same_dtype(op, x, t)?;
     }
+    let given = match (training, mean, variance) {
+        (false, Some(mean), Some(var)) => Some(Stats {
+            mean: mean.to_f64_vec()?,
+            var: var.to_f64_vec()?,
+        }),
+        _ => None,
+    };
+    let (scale, offset) = (scale.to_f64_vec()?, offset.to_f64_vec()?);
     with_float_type!(x.dtype(),
-        T => {
-            let xs = x.as_slice::<T>()?;
-            let stats = if training {
-                batch_stats(xs, c)
-            } else {
-                let as_f64 = |i: usize| params[i].1.to_f64_vec();
-                Stats { mean: as_f64(2)?, var: as_f64(3)? }
-            };
-            let affine = stats.affine(&scale.to_f64_vec()?, &offset.to_f64_vec()?, epsilon);
-            let y = apply_affine::<T>(xs, &affine, c);
-            let n = (x.num_elements() / c.max(1)) as f64;
-            let correction = if training && n > 1.0 { n / (n - 1.0) } else { 1.0 };
-            let corrected: Vec<f64> = stats.var.iter().map(|v| v * correction).collect();
-            let vector = |v: &[f64]| Tensor::from_vec(v.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>(), [c]);
-            Ok(BatchNormOutput {
-                y: Tensor::from_vec(y, x.shape().clone())?,
-                batch_mean: vector(&stats.mean)?,
-                batch_variance: vector(&corrected)?,
-                saved_variance: vector(&stats.var)?,
-            })
-        },
+        T => normalize::<T>(x, &scale, &offset, given, epsilon),
         _ => Err(float_error(op, x))
     )
+}
+
+/// The typed body of [`fused_batch_norm`]: batch statistics unless `given`.
+fn normalize<T: FloatElement>(
+    x: &Tensor,
+    scale: &[f64],
+    offset: &[f64],
+    given: Option<Stats>,
+    epsilon: f64,
+) -> Result<BatchNormOutput> {
+    let (xs, c) = (x.as_slice::<T>()?, scale.len());
+    let training = given.is_none();
+    let stats = given.unwrap_or_else(|| batch_stats(xs, c));
+    let y = apply_affine(xs, &stats.affine(scale, offset, epsilon), c);
+    let n = (xs.len() / c.max(1)) as f64;
+    let correction = if training && n > 1.0 {
+        n / (n - 1.0)
+    } else {
+        1.0
+    };
+    let corrected: Vec<f64> = stats.var.iter().map(|v| v * correction).collect();
+    Ok(BatchNormOutput {
+        y: Tensor::from_vec(y, x.shape().clone())?,
+        batch_mean: channel_tensor::<T>(&stats.mean)?,
+        batch_variance: channel_tensor::<T>(&corrected)?,
+        saved_variance: channel_tensor::<T>(&stats.var)?,
+    })
 }
 
 /// The gradients of [`fused_batch_norm`] with respect to `x`, `scale` and
@@ -193,47 +208,79 @@ pub fn fused_batch_norm_grad(
         same_dtype(op, x, t)?;
     }
     same_dtype(op, x, dy)?;
+    let stats = Stats {
+        mean: saved_mean.to_f64_vec()?,
+        var: saved_var.to_f64_vec()?,
+    };
+    let scale = scale.to_f64_vec()?;
     with_float_type!(x.dtype(),
-        T => {
-            let (xs, dys) = (x.as_slice::<T>()?, dy.as_slice::<T>()?);
-            let stats = Stats { mean: saved_mean.to_f64_vec()?, var: saved_var.to_f64_vec()? };
-            let scale = scale.to_f64_vec()?;
-            let rstd: Vec<f64> = stats.var.iter().map(|v| 1.0 / (v + epsilon).sqrt()).collect();
-            // sums[ch] = Σ dy, sums[c + ch] = Σ dy * x̂
-            let sums = par_sum(xs.par_chunks(task_len(c)).zip(dys.par_chunks(task_len(c))), 2 * c, || (),
-                |_, (xr, dyr), acc: &mut [f64]| {
-                    for (xrow, dyrow) in xr.chunks_exact(c).zip(dyr.chunks_exact(c)) {
-                        for ch in 0..c {
-                            let d = dyrow[ch].to_f64();
-                            acc[ch] += d;
-                            acc[c + ch] += d * (xrow[ch].to_f64() - stats.mean[ch]) * rstd[ch];
-                        }
-                    }
-                });
-            let (sum_dy, sum_dy_xhat) = sums.split_at(c);
-            let n = (x.num_elements() / c.max(1)) as f64;
-            // dx = a * dy + b * x + k per channel.
-            let dx_affine: Vec<[f64; 3]> = (0..c).map(|ch| {
-                let g = scale[ch] * rstd[ch];
-                if training {
-                    let b = -g * rstd[ch] * sum_dy_xhat[ch] / n;
-                    [g, b, -g * sum_dy[ch] / n - b * stats.mean[ch]]
-                } else {
-                    [g, 0.0, 0.0]
-                }
-            }).collect();
-            let dx = map_rows(xs.par_chunks(task_len(c)).zip(dys.par_chunks(task_len(c))), c, xs.len(),
-                |(xr, dyr), out: &mut [T]| {
-                    let coefs = dx_affine.iter().cycle();
-                    for (((o, &x), &d), [a, b, k]) in out.iter_mut().zip(xr).zip(dyr).zip(coefs) {
-                        *o = T::from_f64(a * d.to_f64() + b * x.to_f64() + k);
-                    }
-                });
-            let vector = |v: &[f64]| Tensor::from_vec(v.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>(), [c]);
-            Ok((Tensor::from_vec(dx, x.shape().clone())?, vector(sum_dy_xhat)?, vector(sum_dy)?))
-        },
+        T => normalize_grad::<T>(dy, x, &scale, &stats, epsilon, training),
         _ => Err(float_error(op, x))
     )
+}
+
+/// The typed body of [`fused_batch_norm_grad`].
+fn normalize_grad<T: FloatElement>(
+    dy: &Tensor,
+    x: &Tensor,
+    scale: &[f64],
+    stats: &Stats,
+    epsilon: f64,
+    training: bool,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let (xs, dys, c) = (x.as_slice::<T>()?, dy.as_slice::<T>()?, scale.len());
+    let rstd: Vec<f64> = stats
+        .var
+        .iter()
+        .map(|v| 1.0 / (v + epsilon).sqrt())
+        .collect();
+    let rows = || xs.par_chunks(task_len(c)).zip(dys.par_chunks(task_len(c)));
+    // sums[ch] = Σ dy, sums[c + ch] = Σ dy * x̂
+    let sums = par_sum(
+        rows(),
+        2 * c,
+        || (),
+        |_, (xr, dyr), acc: &mut [f64]| {
+            for (xrow, dyrow) in xr.chunks_exact(c).zip(dyr.chunks_exact(c)) {
+                for ch in 0..c {
+                    let d = dyrow[ch].to_f64();
+                    acc[ch] += d;
+                    acc[c + ch] += d * (xrow[ch].to_f64() - stats.mean[ch]) * rstd[ch];
+                }
+            }
+        },
+    );
+    let (sum_dy, sum_dy_xhat) = sums.split_at(c);
+    let n = (xs.len() / c.max(1)) as f64;
+    // dx = a * dy + b * x + k per channel.
+    let coefficients: Vec<[f64; 3]> = (0..c)
+        .map(|ch| {
+            let g = scale[ch] * rstd[ch];
+            if training {
+                let b = -g * rstd[ch] * sum_dy_xhat[ch] / n;
+                [g, b, -g * sum_dy[ch] / n - b * stats.mean[ch]]
+            } else {
+                [g, 0.0, 0.0]
+            }
+        })
+        .collect();
+    let dx = map_rows(rows(), c, xs.len(), |(xr, dyr), out: &mut [T]| {
+        let coefs = coefficients.iter().cycle();
+        for (((o, &x), &d), [a, b, k]) in out.iter_mut().zip(xr).zip(dyr).zip(coefs) {
+            *o = T::from_f64(a * d.to_f64() + b * x.to_f64() + k);
+        }
+    });
+    Ok((
+        Tensor::from_vec(dx, x.shape().clone())?,
+        channel_tensor::<T>(sum_dy_xhat)?,
+        channel_tensor::<T>(sum_dy)?,
+    ))
+}
+
+/// A `[c]` tensor of `T` from per-channel f64 values.
+fn channel_tensor<T: Element>(values: &[f64]) -> Result<Tensor> {
+    let data: Vec<T> = values.iter().map(|&v| T::from_f64(v)).collect();
+    Tensor::from_vec(data, [values.len()])
 }
 
 /// Per-channel mean and variance.

@@ -220,7 +220,7 @@ fn tile_pad_reverse_values() {
 }
 
 #[test]
-fn pad_and_split_pick_tensorflow_op_types() {
+fn ops_carry_tensorflow_op_types_and_attrs() {
     let pad = |mode, constant| Pad {
         paddings: vec![(1, 1)],
         mode,
@@ -236,6 +236,21 @@ fn pad_and_split_pick_tensorflow_op_types() {
     let split = |sizes: SplitSizes| Split { sizes, axis: 0 };
     assert_eq!(split(SplitSizes::Count(2)).op_type(), "Split");
     assert_eq!(split(SplitSizes::Sizes(vec![1, 1])).op_type(), "SplitV");
+    let int = ferroflow_core::AttrValue::Int;
+    let ss = StridedSlice {
+        spec: slice_spec(&s![1.., Idx::NewAxis, 0]),
+    };
+    let attrs = ss.attrs();
+    for (name, value) in [
+        ("begin_mask", 0),
+        ("end_mask", 1),
+        ("new_axis_mask", 2),
+        ("shrink_axis_mask", 4),
+    ] {
+        assert!(attrs.contains(&(name, int(value))), "{name} in {attrs:?}");
+    }
+    let unpack = Unpack { num: 3, axis: -1 }.attrs();
+    assert_eq!(unpack, vec![("num", int(3)), ("axis", int(-1))]);
 }
 
 #[test]

@@ -170,6 +170,9 @@ impl OpDef for GatherNd {
     fn op_type(&self) -> &'static str {
         "GatherNd"
     }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        vec![("bad_indices_policy", AttrValue::Str(String::new()))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("GatherNd", inputs, 2)?;
         check_index_dtype("GatherNd", inputs, 1, false)?;
@@ -220,6 +223,9 @@ pub struct ScatterNd {
 impl OpDef for ScatterNd {
     fn op_type(&self) -> &'static str {
         "ScatterNd"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        vec![("bad_indices_policy", AttrValue::Str(String::new()))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("ScatterNd", inputs, 2)?;

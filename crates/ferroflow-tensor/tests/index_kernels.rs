@@ -279,3 +279,33 @@ fn one_hot_checks_arguments() {
         Tensor::from_strings(&["n", "n", "y", "n"], [2, 2]).unwrap()
     );
 }
+
+#[test]
+fn large_strided_slice_and_grad_match_the_definition() {
+    // x[::-3, 5:45:2, ::-1] on [64, 50, 33] (parallel copy, negative steps)
+    let x = iota(&[64, 50, 33]);
+    let s = StridedSliceSpec {
+        begin_mask: 5,
+        end_mask: 5,
+        ..spec(&[0, 5, 0], &[0, 45, 0], &[-3, 2, -1])
+    };
+    let plan = strided_slice_plan("StridedSlice", x.shape(), &s).unwrap();
+    let y = strided_slice("StridedSlice", &x, &plan).unwrap();
+    let mut want = Vec::new();
+    for i in (0..64).rev().step_by(3) {
+        for j in (5..45).step_by(2) {
+            for k in (0..33).rev() {
+                want.push(((i * 50 + j) * 33 + k) as i32);
+            }
+        }
+    }
+    assert_eq!(y.dims(), &[22, 20, 33]);
+    assert_eq!(y.to_vec::<i32>().unwrap(), want);
+    // The gradient puts every value back where it came from.
+    let dx = strided_slice_grad("StridedSliceGrad", x.shape(), &plan, &y).unwrap();
+    let (dx, xs) = (dx.to_vec::<i32>().unwrap(), x.to_vec::<i32>().unwrap());
+    let taken: std::collections::HashSet<i32> = want.into_iter().collect();
+    for (g, v) in dx.iter().zip(&xs) {
+        assert_eq!(*g, if taken.contains(v) { *v } else { 0 });
+    }
+}

@@ -12,10 +12,15 @@
 mod eager;
 mod error;
 mod grad;
+pub mod gradients;
+pub mod graph;
+mod graph_variable;
 mod handle;
+pub mod initializers;
 mod op;
 pub mod ops;
 pub mod random;
+pub mod session;
 mod spec;
 mod tape;
 pub mod testing;
@@ -23,6 +28,7 @@ mod variable;
 
 pub use error::{Error, Result};
 pub use grad::{grad, value_and_grad};
+pub use graph_variable::{GraphVariable, InitialValue};
 pub use handle::{apply1, TensorOps};
 pub use op::{AttrValue, GradArgs, Op, OpContext, OpDef};
 pub use spec::{PartialShape, TensorSpec};

@@ -7,6 +7,7 @@
 //! the same gradient rule runs eagerly on a tape (on `Tensor`s) and, in graph
 //! mode, adds nodes (on graph outputs).
 
+use crate::graph::Output;
 use crate::random::KernelState;
 use crate::{Error, PartialShape, Result, TensorOps, TensorSpec};
 use ferroflow_tensor::{DType, Tensor};
@@ -72,6 +73,13 @@ pub trait OpDef: Send + Sync + fmt::Debug + 'static {
         false
     }
 
+    /// True for ops whose output is a reference read when each consumer
+    /// runs, not when the op itself runs (TF1 ref variables), so control
+    /// dependencies order reads after writes.
+    fn reads_at_use(&self) -> bool {
+        false
+    }
+
     /// The gradient of each input given the gradients of the outputs,
     /// written with ops so it serves every handle type. `None` for inputs
     /// that have no gradient (integer indices, shapes).
@@ -92,8 +100,11 @@ pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>>;
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
     fn is_stateful(&self) -> bool;
+    fn reads_at_use(&self) -> bool;
     /// The gradient rule applied to eager tensors.
     fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>>;
+    /// The gradient rule adding nodes to a graph.
+    fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>>;
 }
 
 impl<T: OpDef> Op for T {
@@ -115,7 +126,13 @@ impl<T: OpDef> Op for T {
     fn is_stateful(&self) -> bool {
         OpDef::is_stateful(self)
     }
+    fn reads_at_use(&self) -> bool {
+        OpDef::reads_at_use(self)
+    }
     fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>> {
+        OpDef::gradient(self, args)
+    }
+    fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>> {
         OpDef::gradient(self, args)
     }
 }

@@ -12,6 +12,7 @@
 //! | none | none | `(0, 0)`: fresh random seeds, nondeterministic |
 
 use ferroflow_tensor::kernels::random::{PhiloxStream, PythonRandom};
+use ferroflow_tensor::Tensor;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -39,12 +40,17 @@ pub fn derive_seeds(
     }
 }
 
-/// Gives stateful kernels their random streams. Each runtime keeps its own
-/// (the eager context, each graph session), so streams continue from call
-/// to call there and restart in a new session.
+/// Gives stateful kernels their state: random streams and graph variable
+/// values. Each runtime keeps its own (the eager context, each graph
+/// session), so streams continue from call to call there and restart in a
+/// new session, and two sessions hold separate variable values.
 pub trait KernelState: Send + Sync {
     /// The stream of op `node` with seeds `(seed, seed2)`.
     fn random_stream(&self, node: &str, seed: i64, seed2: i64) -> Arc<Mutex<PhiloxStream>>;
+    /// The value of graph variable `name`, if initialized.
+    fn read_variable(&self, name: &str) -> Option<Tensor>;
+    /// Stores the value of graph variable `name`.
+    fn write_variable(&self, name: &str, value: Tensor) -> crate::Result<()>;
 }
 
 /// The eager runtime's random state: the global seed, the Python-style
@@ -116,5 +122,16 @@ impl KernelState for EagerKernelState {
             .entry((node.to_string(), seed, seed2))
             .or_insert_with(|| Arc::new(Mutex::new(PhiloxStream::new(seed as u64, seed2 as u64))))
             .clone()
+    }
+
+    fn read_variable(&self, _name: &str) -> Option<Tensor> {
+        None
+    }
+
+    fn write_variable(&self, name: &str, _value: Tensor) -> crate::Result<()> {
+        crate::fail!(
+            name,
+            "graph variables live in a Session; eager code uses Variable"
+        )
     }
 }

@@ -160,6 +160,24 @@ impl fmt::Display for PartialShape {
     }
 }
 
+impl From<&[Option<usize>]> for PartialShape {
+    fn from(d: &[Option<usize>]) -> Self {
+        PartialShape::from_dims(d)
+    }
+}
+
+impl<const N: usize> From<[Option<usize>; N]> for PartialShape {
+    fn from(d: [Option<usize>; N]) -> Self {
+        PartialShape::from_dims(&d)
+    }
+}
+
+impl<const N: usize> From<&[Option<usize>; N]> for PartialShape {
+    fn from(d: &[Option<usize>; N]) -> Self {
+        PartialShape::from_dims(d)
+    }
+}
+
 impl From<&Shape> for PartialShape {
     fn from(s: &Shape) -> Self {
         PartialShape::known(s)

@@ -19,7 +19,10 @@ fn assert_mentions(msg: &str, parts: &[&str]) {
 fn mismatched_broadcast_shapes_name_op_and_shapes() {
     let a = Tensor::zeros(DType::F32, [2, 3]).unwrap();
     let b = Tensor::zeros(DType::F32, [4]).unwrap();
-    assert_mentions(&err_of(a.add(&b)), &["Add", "Incompatible shapes: [2,3] vs. [4]"]);
+    assert_mentions(
+        &err_of(a.add(&b)),
+        &["Add", "Incompatible shapes: [2,3] vs. [4]"],
+    );
     assert_mentions(&err_of(a.mul(&b)), &["Mul", "[2,3]", "[4]"]);
     assert_mentions(&err_of(a.maximum(&b)), &["Maximum", "[2,3]", "[4]"]);
     assert_mentions(&err_of(a.less(&b)), &["Less", "[2,3]", "[4]"]);
@@ -53,18 +56,30 @@ fn wrong_ranks_and_sizes_are_refused() {
     let v = Tensor::from([1.0f32, 2.0, 3.0]);
     let m = Tensor::zeros(DType::F32, [2, 3]).unwrap();
     assert_mentions(&err_of(v.matmul(&m)), &["MatMul"]);
-    assert_mentions(&err_of(m.matmul(&m)), &["Matrix size-incompatible", "[2,3]"]);
-    assert_mentions(&err_of(Tensor::scalar(1.0f32).softmax()), &["Softmax", "scalar"]);
+    assert_mentions(
+        &err_of(m.matmul(&m)),
+        &["Matrix size-incompatible", "[2,3]"],
+    );
+    assert_mentions(
+        &err_of(Tensor::scalar(1.0f32).softmax()),
+        &["Softmax", "scalar"],
+    );
     assert_mentions(&err_of(m.reshape(&[4, -1])), &["Reshape", "6"]);
     assert_mentions(&err_of(m.reshape(&[-1, -1])), &["Reshape", "-1"]);
     assert_mentions(&err_of(m.squeeze(&[0])), &["Squeeze", "dim[0]"]);
-    assert_mentions(&err_of(m.broadcast_to(&Shape::from([4, 3]))), &["BroadcastTo"]);
+    assert_mentions(
+        &err_of(m.broadcast_to(&Shape::from([4, 3]))),
+        &["BroadcastTo"],
+    );
 }
 
 #[test]
 fn out_of_range_axes_are_refused() {
     let m = Tensor::zeros(DType::F32, [2, 3]).unwrap();
-    assert_mentions(&err_of(m.reduce_sum(2, false)), &["Sum", "axis 2", "[-2, 2)"]);
+    assert_mentions(
+        &err_of(m.reduce_sum(2, false)),
+        &["Sum", "axis 2", "[-2, 2)"],
+    );
     assert_mentions(&err_of(m.reduce_mean(-3, false)), &["Mean", "axis -3"]);
     assert_mentions(&err_of(m.argmax(5)), &["ArgMax", "axis 5"]);
     assert_mentions(&err_of(m.expand_dims(4)), &["ExpandDims", "axis 4"]);
@@ -74,12 +89,21 @@ fn out_of_range_axes_are_refused() {
 #[test]
 fn empty_tensors_work_where_tensorflow_allows() {
     let e = Tensor::zeros(DType::F32, [0, 3]).unwrap();
-    assert_eq!(e.add(&Tensor::from([1.0f32, 2.0, 3.0])).unwrap().dims(), &[0, 3]);
+    assert_eq!(
+        e.add(&Tensor::from([1.0f32, 2.0, 3.0])).unwrap().dims(),
+        &[0, 3]
+    );
     assert_eq!(e.exp().unwrap().dims(), &[0, 3]);
     let sum = e.reduce_sum(0, false).unwrap();
     assert_eq!(sum.to_vec::<f32>().unwrap(), vec![0.0; 3]);
     assert_eq!(e.reduce_sum(1, false).unwrap().dims(), &[0]);
-    assert_eq!(e.matmul_t(&e, true, false).unwrap().to_vec::<f32>().unwrap(), vec![0.0; 9]);
+    assert_eq!(
+        e.matmul_t(&e, true, false)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap(),
+        vec![0.0; 9]
+    );
     assert_eq!(e.softmax().unwrap().dims(), &[0, 3]);
     assert_mentions(&err_of(e.argmax(0)), &["ArgMax"]);
 }

@@ -10,7 +10,11 @@ fn fixture() -> Value {
 }
 
 fn f32s(v: &Value) -> Vec<f32> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn tensor(v: &Value, dims: &[usize]) -> Tensor {
@@ -18,16 +22,26 @@ fn tensor(v: &Value, dims: &[usize]) -> Tensor {
 }
 
 fn int_tensor(v: &Value, dims: &[usize]) -> Tensor {
-    Tensor::from_vec(f32s(v).iter().map(|&x| x as i32).collect::<Vec<_>>(), dims.to_vec()).unwrap()
+    Tensor::from_vec(
+        f32s(v).iter().map(|&x| x as i32).collect::<Vec<_>>(),
+        dims.to_vec(),
+    )
+    .unwrap()
 }
 
 fn check(name: &str, got: Result<Tensor>, want: &Value) {
-    let got = got.unwrap_or_else(|e| panic!("{name}: {e}")).to_f64_vec().unwrap();
+    let got = got
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .to_f64_vec()
+        .unwrap();
     let want = f32s(want);
     assert_eq!(got.len(), want.len(), "{name}");
     for (g, w) in got.iter().zip(&want) {
         let w = *w as f64;
-        assert!((g - w).abs() <= 1e-5 * (1.0 + w.abs()), "{name}: got {got:?}, want {want:?}");
+        assert!(
+            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+            "{name}: got {got:?}, want {want:?}"
+        );
     }
 }
 
@@ -121,7 +135,11 @@ fn reductions_softmax_and_matmul_match_tensorflow() {
     check("logsumexp1", a.reduce_logsumexp(1, false), &r["logsumexp1"]);
     check("argmax1", a.argmax(1), &r["argmax1"]);
     check("argmin0", a.argmin(0), &r["argmin0"]);
-    check("int_mean1", int_tensor(&f["ia"], &[2, 3]).reduce_mean(1, false), &r["int_mean1"]);
+    check(
+        "int_mean1",
+        int_tensor(&f["ia"], &[2, 3]).reduce_mean(1, false),
+        &r["int_mean1"],
+    );
     check("softmax", a.softmax(), &f["softmax"]);
     check("log_softmax", a.log_softmax(), &f["log_softmax"]);
     check("matmul", a.matmul_t(&a, false, true), &f["matmul"]);
@@ -143,11 +161,15 @@ fn comparisons_and_logic() {
     assert_eq!(b(p.logical_and(&q)), vec![true, false, false, false]);
     assert_eq!(b(p.logical_or(&q)), vec![true, true, true, false]);
     assert_eq!(b(p.logical_not()), vec![false, false, true, true]);
-    let picked = Tensor::from([true, false]).where_(&Tensor::from([1, 2]), &Tensor::from([10, 20])).unwrap();
+    let picked = Tensor::from([true, false])
+        .where_(&Tensor::from([1, 2]), &Tensor::from([10, 20]))
+        .unwrap();
     assert_eq!(picked.to_vec::<i32>().unwrap(), vec![1, 20]);
     let all = Tensor::from([[true, false], [true, true]]);
     assert_eq!(b(all.reduce_all(1, false)), vec![false, true]);
     assert_eq!(b(all.reduce_any(0, false)), vec![true, true]);
-    let clipped = x.clip_by_value(&Tensor::scalar(1.5f32), &Tensor::scalar(2.5f32)).unwrap();
+    let clipped = x
+        .clip_by_value(&Tensor::scalar(1.5f32), &Tensor::scalar(2.5f32))
+        .unwrap();
     assert_eq!(clipped.to_vec::<f32>().unwrap(), vec![1.5, 2.0, 2.5]);
 }

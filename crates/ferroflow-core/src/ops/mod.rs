@@ -6,6 +6,7 @@
 
 mod array;
 mod compare;
+mod constant;
 mod einsum;
 mod fill;
 mod gather;
@@ -18,9 +19,11 @@ mod pad;
 mod random;
 mod reduce;
 mod shape_rules;
+mod variable;
 
 pub use array::*;
 pub use compare::*;
+pub use constant::*;
 pub use einsum::*;
 pub use fill::*;
 pub use gather::*;
@@ -33,3 +36,4 @@ pub use pad::*;
 pub use random::*;
 pub use reduce::*;
 pub use shape_rules::*;
+pub use variable::*;

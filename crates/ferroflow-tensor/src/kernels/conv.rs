@@ -150,7 +150,10 @@ pub(crate) fn run_forward<K: ConvKernels>(
     let g = filter_geometry::<K>(op, x, w, strides, dilations, padding)?;
     same_dtype(op, input, filter)?;
     with_float_type!(input.dtype(),
-        T => Tensor::from_vec(K::forward::<T>(&g, input.as_slice()?, filter.as_slice()?), g.output_shape()),
+        T => {
+            let y = K::forward::<T>(&g, input.as_slice()?, filter.as_slice()?);
+            Tensor::from_vec(y, g.output_shape())
+        },
         _ => Err(float_error(op, input))
     )
 }
@@ -170,7 +173,10 @@ pub(crate) fn run_backprop_input<K: ConvKernels>(
     same_dtype(op, dy, filter)?;
     input_shape.checked_num_elements(op)?;
     with_float_type!(dy.dtype(),
-        T => Tensor::from_vec(K::backprop_input::<T>(&g, filter.as_slice()?, dy.as_slice()?), g.input_shape()),
+        T => {
+            let dx = K::backprop_input::<T>(&g, filter.as_slice()?, dy.as_slice()?);
+            Tensor::from_vec(dx, g.input_shape())
+        },
         _ => Err(float_error(op, dy))
     )
 }
@@ -190,7 +196,10 @@ pub(crate) fn run_backprop_filter<K: ConvKernels>(
     same_dtype(op, input, dy)?;
     filter_shape.checked_num_elements(op)?;
     with_float_type!(input.dtype(),
-        T => Tensor::from_vec(K::backprop_filter::<T>(&g, input.as_slice()?, dy.as_slice()?), filter_shape.clone()),
+        T => {
+            let dw = K::backprop_filter::<T>(&g, input.as_slice()?, dy.as_slice()?);
+            Tensor::from_vec(dw, filter_shape.clone())
+        },
         _ => Err(float_error(op, input))
     )
 }

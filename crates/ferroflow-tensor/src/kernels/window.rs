@@ -135,8 +135,10 @@ impl Conv2dGeometry {
                     if padded < effective {
                         crate::bail!(
                             op,
-                            "Computed output size would be negative: input size {size} (padded {padded}) \
-                             is smaller than the effective window size {effective} (input {input}, window {kernel:?}, dilations {dilations:?})"
+                            "Computed output size would be negative: input size {size} \
+                             (padded {padded}) is smaller than the effective window size \
+                             {effective} (input {input}, window {kernel:?}, dilations \
+                             {dilations:?})"
                         );
                     }
                     (pad, (padded - effective) / strides[d] + 1)

@@ -95,6 +95,8 @@ fn strided_slice_masks_give_tensorflow_shapes() {
         ellipsis_mask: 2,
         ..spec(&[0; 3], &[0; 3], &[1; 3])
     };
+    let plan = strided_slice_plan("StridedSlice", x.shape(), &around).unwrap();
+    assert_eq!(plan.final_sources, [None, Some(0), Some(1), Some(2), None]);
     assert_eq!(run(around).dims(), &[1, 2, 3, 4, 1]);
     // x[1, -1, ::-3]
     let picked = StridedSliceSpec {

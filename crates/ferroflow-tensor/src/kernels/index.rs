@@ -85,12 +85,10 @@ pub struct StridedSlicePlan {
     /// The output shape: `processing_shape` with new axes inserted and
     /// shrunk axes removed.
     pub final_shape: Shape,
-}
-
-/// Where a dimension of the final shape comes from.
-enum FinalDim {
-    Input(usize),
-    NewAxis,
+    /// For each output dimension, the input dimension it comes from (`None`
+    /// for a new axis): what shape inference needs when input dimensions
+    /// are unknown.
+    pub final_sources: Vec<Option<usize>>,
 }
 
 /// The spec with its ellipsis expanded: one entry per input dimension.
@@ -101,7 +99,8 @@ struct DenseSpec {
     begin_mask: Vec<bool>,
     end_mask: Vec<bool>,
     shrink: Vec<bool>,
-    final_dims: Vec<FinalDim>,
+    /// Per output dimension, its input dimension (`None`: a new axis).
+    final_sources: Vec<Option<usize>>,
 }
 
 fn bit(mask: i64, i: usize) -> bool {
@@ -140,7 +139,7 @@ fn dense_spec(op: &str, rank: usize, spec: &StridedSliceSpec) -> Result<DenseSpe
         begin_mask: vec![false; rank],
         end_mask: vec![false; rank],
         shrink: vec![false; rank],
-        final_dims: Vec::new(),
+        final_sources: Vec::new(),
     };
     let mut full = 0;
     for i in 0..entries {
@@ -151,11 +150,11 @@ fn dense_spec(op: &str, rank: usize, spec: &StridedSliceSpec) -> Result<DenseSpe
             while full < next {
                 d.begin_mask[full] = true;
                 d.end_mask[full] = true;
-                d.final_dims.push(FinalDim::Input(full));
+                d.final_sources.push(Some(full));
                 full += 1;
             }
         } else if bit(spec.new_axis_mask, i) {
-            d.final_dims.push(FinalDim::NewAxis);
+            d.final_sources.push(None);
         } else {
             if full == rank {
                 crate::bail!(
@@ -171,7 +170,7 @@ fn dense_spec(op: &str, rank: usize, spec: &StridedSliceSpec) -> Result<DenseSpe
             if bit(spec.shrink_axis_mask, i) {
                 d.shrink[full] = true;
             } else {
-                d.final_dims.push(FinalDim::Input(full));
+                d.final_sources.push(Some(full));
             }
             full += 1;
         }
@@ -207,6 +206,7 @@ pub fn strided_slice_plan(
         strides: d.strides,
         processing_shape: Shape::scalar(),
         final_shape: Shape::scalar(),
+        final_sources: d.final_sources,
     };
     let mut sizes = Vec::with_capacity(input.rank());
     for (i, &dim) in input.dims().iter().enumerate() {
@@ -252,13 +252,10 @@ pub fn strided_slice_plan(
         };
         sizes.push(size as usize);
     }
-    let final_dims = d
-        .final_dims
+    let final_dims = plan
+        .final_sources
         .iter()
-        .map(|f| match f {
-            FinalDim::Input(i) => sizes[*i],
-            FinalDim::NewAxis => 1,
-        })
+        .map(|src| src.map_or(1, |i| sizes[i]))
         .collect();
     plan.processing_shape = Shape::new(sizes);
     plan.final_shape = Shape::new(final_dims);

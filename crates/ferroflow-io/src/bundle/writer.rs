@@ -110,7 +110,7 @@ impl BundleWriter {
             let _ = std::fs::remove_file(&data_tmp);
             let _ = std::fs::remove_file(&index_tmp);
         }
-        renamed
+        renamed.map(|()| sync_parent(&index))
     }
 
     /// Writes every tensor to the data file in key order; returns the entries.
@@ -141,6 +141,18 @@ impl BundleWriter {
         }
         file.sync().map_err(os)?;
         Ok(entries)
+    }
+}
+
+/// Makes renames in the directory of `path` durable where the platform
+/// allows syncing a directory (best effort: the files themselves are synced).
+fn sync_parent(path: &Path) {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
     }
 }
 

@@ -12,6 +12,9 @@ use ferroflow_tensor::kernels::index::{
 };
 use ferroflow_tensor::{DType, Result, Tensor};
 
+/// A bench case: name, bytes moved per call, the call.
+type Case<'a> = (&'a str, f64, Box<dyn Fn() -> Result<Tensor> + 'a>);
+
 fn tensor(dims: &[usize], seed: u64) -> Result<Tensor> {
     Tensor::from_vec(common::values(dims.iter().product(), seed), dims)
 }
@@ -39,8 +42,7 @@ fn main() -> Result<()> {
         },
     )?;
     let b = |n: usize| (n * 4) as f64;
-    // (name, bytes moved per call, the call)
-    let cases: Vec<(&str, f64, Box<dyn Fn() -> Result<Tensor>>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "transpose [4096,4096] (1,0)",
             2.0 * b(1 << 24),

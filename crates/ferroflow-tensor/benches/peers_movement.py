@@ -5,33 +5,11 @@ usage: RAYON_NUM_THREADS=2 python peers_movement.py --framework {numpy,tensorflo
 """
 import argparse
 import os
-import statistics
-import time
+
+from peers_elementwise import median_seconds  # sets the BLAS thread counts first
+import numpy as np
 
 THREADS = os.environ.get("RAYON_NUM_THREADS", "2")
-for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(v, THREADS)
-import numpy as np  # noqa: E402
-
-
-def median_seconds(f):
-    for _ in range(3):
-        f()
-    reps = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(reps):
-            f()
-        if time.perf_counter() - t >= 0.2:
-            break
-        reps *= 2
-    samples = []
-    for _ in range(7):
-        t = time.perf_counter()
-        for _ in range(reps):
-            f()
-        samples.append((time.perf_counter() - t) / reps)
-    return statistics.median(samples)
 
 
 def cases(fw):

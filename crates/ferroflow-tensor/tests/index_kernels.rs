@@ -297,7 +297,7 @@ fn large_strided_slice_and_grad_match_the_definition() {
     for i in (0..64).rev().step_by(3) {
         for j in (5..45).step_by(2) {
             for k in (0..33).rev() {
-                want.push(((i * 50 + j) * 33 + k) as i32);
+                want.push((i * 50 + j) * 33 + k);
             }
         }
     }

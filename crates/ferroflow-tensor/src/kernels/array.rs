@@ -80,6 +80,11 @@ pub(crate) fn scalar_item<T: Item>(op: &str, t: &Tensor, expected: DType) -> Res
     }
 }
 
+/// Checks that `axis` is a dimension of a rank-`rank` tensor.
+pub(crate) fn check_axis(op: &str, axis: usize, rank: usize) -> Result<()> {
+    crate::normalize_axis(op, i64::try_from(axis).unwrap_or(i64::MAX), rank).map(|_| ())
+}
+
 /// A tensor of `shape` over `data`.
 pub(crate) fn tensor_from<T: Item>(data: Vec<T>, shape: impl Into<Shape>) -> Result<Tensor> {
     Tensor::new(T::wrap(data), shape)
@@ -393,15 +398,7 @@ pub fn concat(op: &str, xs: &[&Tensor], axis: usize) -> Result<Tensor> {
     if rank == 0 {
         crate::bail!(op, "Can't concatenate scalars (use tf.stack instead)");
     }
-    if axis >= rank {
-        return Err(TensorError::OutOfRange {
-            op: op.into(),
-            what: "axis".into(),
-            index: axis as i64,
-            lo: -(rank as i64),
-            hi: rank as i64,
-        });
-    }
+    check_axis(op, axis, rank)?;
     let mut dims = first.dims().to_vec();
     dims[axis] = 0;
     for (i, x) in xs.iter().enumerate() {
@@ -461,15 +458,7 @@ pub fn concat(op: &str, xs: &[&Tensor], axis: usize) -> Result<Tensor> {
 /// ```
 pub fn split(op: &str, x: &Tensor, sizes: &[usize], axis: usize) -> Result<Vec<Tensor>> {
     let dims = x.dims();
-    if axis >= dims.len() {
-        return Err(TensorError::OutOfRange {
-            op: op.into(),
-            what: "axis".into(),
-            index: axis as i64,
-            lo: -(dims.len() as i64),
-            hi: dims.len() as i64,
-        });
-    }
+    check_axis(op, axis, dims.len())?;
     let total = sizes
         .iter()
         .try_fold(0usize, |acc, &s| acc.checked_add(s))
@@ -692,15 +681,7 @@ pub fn reverse(op: &str, x: &Tensor, axes: &[usize]) -> Result<Tensor> {
     let mut offset = 0;
     let mut seen = vec![false; rank];
     for &a in axes {
-        if a >= rank {
-            return Err(TensorError::OutOfRange {
-                op: op.into(),
-                what: "axis".into(),
-                index: a as i64,
-                lo: -(rank as i64),
-                hi: rank as i64,
-            });
-        }
+        check_axis(op, a, rank)?;
         if std::mem::replace(&mut seen[a], true) {
             crate::bail!(op, "axis {a} specified more than once.");
         }

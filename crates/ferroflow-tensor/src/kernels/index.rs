@@ -2,8 +2,8 @@
 //! `gather_nd`, `scatter_nd`, `unsorted_segment_sum` and `one_hot`.
 
 use super::array::{
-    filled, for_chunks, gather_strided, items, scalar_item, scatter_strided, signed_strides,
-    tensor_from, with_any_type, Item, Odometer, StridedView, PARALLEL_MIN,
+    check_axis, filled, for_chunks, gather_strided, items, scalar_item, scatter_strided,
+    signed_strides, tensor_from, with_any_type, Item, Odometer, StridedView, PARALLEL_MIN,
 };
 use crate::{with_numeric_type, DType, NumElement, Result, Shape, Tensor, TensorError};
 
@@ -416,15 +416,7 @@ pub fn gather(
     batch_dims: usize,
 ) -> Result<Tensor> {
     let (pd, id) = (params.dims(), indices.dims());
-    if axis >= pd.len() {
-        return Err(TensorError::OutOfRange {
-            op: op.into(),
-            what: "axis".into(),
-            index: axis as i64,
-            lo: -(pd.len() as i64),
-            hi: pd.len() as i64,
-        });
-    }
+    check_axis(op, axis, pd.len())?;
     if batch_dims > id.len() {
         crate::bail!(
             op,
@@ -482,10 +474,15 @@ pub fn gather(
     })
 }
 
+/// Rows, row length and output dimensions of an n-d gather or scatter.
+type NdRows = (Vec<usize>, usize, Vec<usize>);
+
 /// For each index tuple (the last dimension of `indices`, of length `k`),
 /// the row of the `shape[k:]`-sized slices of a tensor of `shape` it names;
-/// errors like TensorFlow on a tuple outside the shape.
-fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec<usize>, usize)> {
+/// also the row length and the shape of the gathered rows,
+/// `indices.shape[:-1] + shape[k:]`. Errors like TensorFlow on a tuple
+/// outside the shape.
+fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<NdRows> {
     let id = indices.dims();
     let Some(&k) = id.last() else {
         crate::bail!(
@@ -504,9 +501,14 @@ fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec
     let idx = index_values(op, indices)?;
     let dims = &shape.dims()[..k];
     let tuples: usize = id[..id.len() - 1].iter().product();
+    let out_dims: Vec<usize> = id[..id.len() - 1]
+        .iter()
+        .chain(&shape.dims()[k..])
+        .copied()
+        .collect();
     if k == 0 {
         // Every (empty) tuple names the whole tensor.
-        return Ok((vec![0; tuples], shape.num_elements()));
+        return Ok((vec![0; tuples], shape.num_elements(), out_dims));
     }
     let rows = idx
         .chunks(k)
@@ -531,7 +533,7 @@ fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec
                 .fold(0, |acc, (&i, &d)| acc * d + i as usize))
         })
         .collect::<Result<Vec<usize>>>()?;
-    Ok((rows, shape.dims()[k..].iter().product()))
+    Ok((rows, shape.dims()[k..].iter().product(), out_dims))
 }
 
 /// Gathers slices of `params` named by the index tuples in the last
@@ -545,14 +547,7 @@ fn nd_rows(op: &str, indices: &Tensor, shape: &Shape, what: &str) -> Result<(Vec
 /// assert_eq!(y, Tensor::from([3, 2]));
 /// ```
 pub fn gather_nd(op: &str, params: &Tensor, indices: &Tensor) -> Result<Tensor> {
-    let (rows, inner) = nd_rows(op, indices, params.shape(), "param")?;
-    let id = indices.dims();
-    let k = id[id.len() - 1];
-    let dims: Vec<usize> = id[..id.len() - 1]
-        .iter()
-        .chain(&params.dims()[k..])
-        .copied()
-        .collect();
+    let (rows, inner, dims) = nd_rows(op, indices, params.shape(), "param")?;
     Shape::from(dims.clone()).checked_num_elements(op)?;
     with_any_type!(params.dtype(), T => {
         let src = items::<T>(op, params, params.dtype())?;
@@ -602,14 +597,7 @@ fn scatter_add_rows<T: NumElement>(
 /// assert_eq!(y, Tensor::from([0.0f32, 4.0, 0.0, 2.0, 0.0]));
 /// ```
 pub fn scatter_nd(op: &str, indices: &Tensor, updates: &Tensor, shape: &Shape) -> Result<Tensor> {
-    let (rows, inner) = nd_rows(op, indices, shape, "output")?;
-    let id = indices.dims();
-    let k = id[id.len() - 1];
-    let expected: Vec<usize> = id[..id.len() - 1]
-        .iter()
-        .chain(&shape.dims()[k..])
-        .copied()
-        .collect();
+    let (rows, inner, expected) = nd_rows(op, indices, shape, "output")?;
     if updates.dims() != expected.as_slice() {
         crate::bail!(
             op,

@@ -79,6 +79,8 @@ def cases():
     yield "gather_axis0", tf.gather(params, [[3, 1], [0, 3]], axis=0)
     yield "gather_axis1", tf.gather(params, [2, 0, 2], axis=1)
     yield "gather_batch", tf.gather(iota([2, 3, 4]), [[2, 0], [1, 1]], axis=1, batch_dims=1)
+    yield "gather_batch_axis2", tf.gather(iota([2, 3, 4, 2]), [[1, 3], [0, 0]], axis=2,
+                                          batch_dims=1)
     yield "gather_nd_pairs", tf.gather_nd(x234, [[0, 1], [1, 2]])
     yield "gather_nd_full", tf.gather_nd(x234, [[[1, 2, 3]], [[0, 0, 1]]])
     yield "scatter_nd", tf.scatter_nd([[0], [2], [0]], iota([3, 4]) + 1, [4, 4])

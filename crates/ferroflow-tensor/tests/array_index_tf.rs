@@ -28,7 +28,9 @@ fn check(name: &str, got: &Tensor) {
         .lines()
         .find(|l| l.split(' ').next() == Some(name))
         .unwrap_or_else(|| panic!("no fixture {name}"));
-    let (head, values) = line.split_once(" : ").unwrap_or((line.trim_end_matches(" :"), ""));
+    let (head, values) = line
+        .split_once(" : ")
+        .unwrap_or((line.trim_end_matches(" :"), ""));
     let head: Vec<&str> = head.split(' ').collect();
     let dtype = match head[1] {
         "float32" => DType::F32,
@@ -55,12 +57,27 @@ fn check(name: &str, got: &Tensor) {
 
 #[test]
 fn transpose_matches_tensorflow() {
-    check("transpose_201", &transpose("T", &iota(&[2, 3, 4]), &[2, 0, 1]).unwrap());
-    check("transpose_2d", &transpose("T", &iota(&[37, 53]), &[1, 0]).unwrap());
+    check(
+        "transpose_201",
+        &transpose("T", &iota(&[2, 3, 4]), &[2, 0, 1]).unwrap(),
+    );
+    check(
+        "transpose_2d",
+        &transpose("T", &iota(&[37, 53]), &[1, 0]).unwrap(),
+    );
     let x = iota(&[2, 3, 4, 5]);
-    check("transpose_nhwc_nchw", &transpose("T", &x, &[0, 3, 1, 2]).unwrap());
-    check("transpose_nchw_nhwc", &transpose("T", &x, &[0, 2, 3, 1]).unwrap());
-    check("transpose_1032", &transpose("T", &x, &[1, 0, 3, 2]).unwrap());
+    check(
+        "transpose_nhwc_nchw",
+        &transpose("T", &x, &[0, 3, 1, 2]).unwrap(),
+    );
+    check(
+        "transpose_nchw_nhwc",
+        &transpose("T", &x, &[0, 2, 3, 1]).unwrap(),
+    );
+    check(
+        "transpose_1032",
+        &transpose("T", &x, &[1, 0, 3, 2]).unwrap(),
+    );
 }
 
 #[test]
@@ -84,7 +101,10 @@ fn concat_tile_pad_reverse_split_match_tensorflow() {
         "pad_symmetric",
         &pad("Pad", &x, &[(3, 2), (1, 4)], PadMode::Symmetric, 0.0).unwrap(),
     );
-    check("reverse_02", &reverse("R", &iota(&[2, 3, 4]), &[0, 2]).unwrap());
+    check(
+        "reverse_02",
+        &reverse("R", &iota(&[2, 3, 4]), &[0, 2]).unwrap(),
+    );
     let parts = split("Split", &iota(&[2, 5]), &[2, 0, 3], 1).unwrap();
     assert_eq!(parts[1].dims(), &[2, 0]);
     check("split_1", &parts[2]);
@@ -111,16 +131,31 @@ fn run_ss(x: &Tensor, s: &StridedSliceSpec) -> Tensor {
 #[test]
 fn slices_match_tensorflow() {
     let x = iota(&[3, 4, 5]);
-    check("slice_345", &slice("Slice", &x, &[1, 0, 2], &[2, 3, 2]).unwrap());
+    check(
+        "slice_345",
+        &slice("Slice", &x, &[1, 0, 2], &[2, 3, 2]).unwrap(),
+    );
     let x = iota(&[2, 3, 4]);
     // x[..., 1]
-    check("ss_ellipsis_1", &run_ss(&x, &spec(&[0, 1], &[0, 2], &[1, 1], [0, 0, 1, 0, 2])));
+    check(
+        "ss_ellipsis_1",
+        &run_ss(&x, &spec(&[0, 1], &[0, 2], &[1, 1], [0, 0, 1, 0, 2])),
+    );
     // x[:, None]
-    check("ss_newaxis", &run_ss(&x, &spec(&[0, 0], &[0, 0], &[1, 1], [1, 1, 0, 2, 0])));
+    check(
+        "ss_newaxis",
+        &run_ss(&x, &spec(&[0, 0], &[0, 0], &[1, 1], [1, 1, 0, 2, 0])),
+    );
     // x[::-1]
-    check("ss_reverse", &run_ss(&x, &spec(&[0], &[0], &[-1], [1, 1, 0, 0, 0])));
+    check(
+        "ss_reverse",
+        &run_ss(&x, &spec(&[0], &[0], &[-1], [1, 1, 0, 0, 0])),
+    );
     // x[-1]
-    check("ss_last", &run_ss(&x, &spec(&[-1], &[0], &[1], [0, 0, 0, 0, 1])));
+    check(
+        "ss_last",
+        &run_ss(&x, &spec(&[-1], &[0], &[1], [0, 0, 0, 0, 1])),
+    );
     // x[::-2, ..., None, 1:]
     let s = spec(&[0, 0, 0, 1], &[0; 4], &[-2, 1, 1, 1], [9, 11, 2, 4, 0]);
     check("ss_ellipsis_newaxis", &run_ss(&x, &s));
@@ -148,7 +183,13 @@ fn gathers_and_scatters_match_tensorflow() {
     let idx = Tensor::from([2i64, 0, 2]);
     check("gather_axis1", &gather("G", &params, &idx, 1, 0).unwrap());
     let idx = Tensor::from([[2i32, 0], [1, 1]]);
-    check("gather_batch", &gather("G", &iota(&[2, 3, 4]), &idx, 1, 1).unwrap());
+    check(
+        "gather_batch",
+        &gather("G", &iota(&[2, 3, 4]), &idx, 1, 1).unwrap(),
+    );
+    let idx = Tensor::from([[1i64, 3], [0, 0]]);
+    let y = gather("G", &iota(&[2, 3, 4, 2]), &idx, 2, 1).unwrap();
+    check("gather_batch_axis2", &y);
     let x = iota(&[2, 3, 4]);
     let idx = Tensor::from([[0i32, 1], [1, 2]]);
     check("gather_nd_pairs", &gather_nd("G", &x, &idx).unwrap());
@@ -169,11 +210,20 @@ fn gathers_and_scatters_match_tensorflow() {
 fn one_hot_matches_tensorflow() {
     let idx = Tensor::from([[0i64, 2], [-1, 5]]);
     let (on, off) = (Tensor::from(5.0f32), Tensor::from(-1.0f32));
-    check("one_hot_axis0", &one_hot("O", &idx, 3, &on, &off, 0).unwrap());
+    check(
+        "one_hot_axis0",
+        &one_hot("O", &idx, 3, &on, &off, 0).unwrap(),
+    );
     let (on, off) = (Tensor::from(5i32), Tensor::from(-1i32));
-    check("one_hot_axis1", &one_hot("O", &idx, 3, &on, &off, 1).unwrap());
+    check(
+        "one_hot_axis1",
+        &one_hot("O", &idx, 3, &on, &off, 1).unwrap(),
+    );
     let (on, off) = (Tensor::from(true), Tensor::from(false));
-    check("one_hot_last", &one_hot("O", &idx, 3, &on, &off, -1).unwrap());
+    check(
+        "one_hot_last",
+        &one_hot("O", &idx, 3, &on, &off, -1).unwrap(),
+    );
 }
 
 #[test]
@@ -189,9 +239,24 @@ fn cast_range_match_tensorflow() {
     check("cast_bool_f64", &cast("Cast", &b, DType::F64).unwrap());
     let d = Tensor::from([0.1f64, 1e300, -1e-300]);
     check("cast_f64_f32", &cast("Cast", &d, DType::F32).unwrap());
-    check("range_i32", &range("Range", 0.0, 10.0, 3.0, DType::I32).unwrap());
-    check("range_i32_neg", &range("Range", 10.0, 1.0, -3.0, DType::I32).unwrap());
-    check("range_f32", &range("Range", 0.0, 1.0, 0.1, DType::F32).unwrap());
-    check("range_f64_neg", &range("Range", 1.0, -1.0, -0.3, DType::F64).unwrap());
-    check("range_i64_empty", &range("Range", 3.0, 3.0, 1.0, DType::I64).unwrap());
+    check(
+        "range_i32",
+        &range("Range", 0.0, 10.0, 3.0, DType::I32).unwrap(),
+    );
+    check(
+        "range_i32_neg",
+        &range("Range", 10.0, 1.0, -3.0, DType::I32).unwrap(),
+    );
+    check(
+        "range_f32",
+        &range("Range", 0.0, 1.0, 0.1, DType::F32).unwrap(),
+    );
+    check(
+        "range_f64_neg",
+        &range("Range", 1.0, -1.0, -0.3, DType::F64).unwrap(),
+    );
+    check(
+        "range_i64_empty",
+        &range("Range", 3.0, 3.0, 1.0, DType::I64).unwrap(),
+    );
 }

@@ -26,6 +26,17 @@ pub fn constant(value: impl Into<Tensor>) -> Tensor {
     value.into()
 }
 
+/// Graph mode: graphs, placeholders, variables, scopes, collections.
+pub use ferroflow_core::graph;
+/// Running graphs: `Session` and its options.
+pub use ferroflow_core::session;
+/// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
+pub use ferroflow_core::gradients::gradients;
+/// Variable initializers (`glorot_uniform`, `VarianceScaling`, …).
+pub use ferroflow_core::initializers;
+/// Seeds and random streams (`set_random_seed`).
+pub use ferroflow_core::random;
+
 /// The raw kernels and tensor value crate.
 pub use ferroflow_tensor as tensor;
 

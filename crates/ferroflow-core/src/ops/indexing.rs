@@ -117,37 +117,6 @@ fn spec_attrs(spec: &StridedSliceSpec) -> Vec<(&'static str, AttrValue)> {
     ]
 }
 
-/// For each output dimension of `spec` on a rank-`rank` input, the input
-/// dimension it comes from (`None`: a new axis), expanding the ellipsis as
-/// TensorFlow's `BuildDenseSpec` does. Assumes the spec is valid.
-fn output_sources(spec: &StridedSliceSpec, rank: usize) -> Vec<Option<usize>> {
-    let n = spec.begin.len();
-    let bit = |mask: i64, i: usize| i < 64 && (mask >> i) & 1 == 1;
-    let ellipsis = (0..n).find(|&i| bit(spec.ellipsis_mask, i));
-    // Without an ellipsis, one is implied after the last entry.
-    let entries = n + usize::from(ellipsis.is_none());
-    let new_after = ellipsis.map_or(0, |e| {
-        (e + 1..n).filter(|&i| bit(spec.new_axis_mask, i)).count()
-    });
-    let mut out = Vec::new();
-    let mut dim = 0;
-    for i in 0..entries {
-        if i == n || Some(i) == ellipsis {
-            let next = (rank + 1 + new_after).saturating_sub(entries - i).min(rank);
-            out.extend((dim..next).map(Some));
-            dim = dim.max(next);
-        } else if bit(spec.new_axis_mask, i) {
-            out.push(None);
-        } else {
-            if !bit(spec.shrink_axis_mask, i) {
-                out.push(Some(dim));
-            }
-            dim += 1;
-        }
-    }
-    out
-}
-
 /// Stands in for unknown dimensions when planning a slice statically: large
 /// enough that any index into it is in range.
 const UNKNOWN_DIM: usize = 1 << 40;
@@ -182,8 +151,8 @@ impl OpDef for StridedSlice {
             .final_shape
             .dims()
             .iter()
-            .zip(output_sources(&self.spec, dims.len()))
-            .map(|(&n, src)| match src {
+            .zip(&plan.final_sources)
+            .map(|(&n, src)| match *src {
                 Some(i) if dims[i].is_none() => None,
                 _ => Some(n),
             })

@@ -56,7 +56,7 @@ fn map_rejects_wrong_dtype() {
 
 #[test]
 fn map_large_tensor_runs_in_parallel_chunks() {
-    let n = 100_003;
+    let n = 300_007;
     let x = Tensor::from_vec(f32s(n, 1), [n]).unwrap();
     let y = map(&x, |v: f32| v * 2.0 + 1.0).unwrap();
     let want: Vec<f32> = f32s(n, 1).iter().map(|v| v * 2.0 + 1.0).collect();
@@ -95,10 +95,10 @@ fn zip_map_matches_naive_reference_on_large_broadcasts() {
     // Large enough for the parallel path; chunks start mid-row.
     let cases: [(&[usize], &[usize]); 5] = [
         (&[3, 1, 257, 67], &[5, 1, 67]),
-        (&[40, 1000], &[1000]),
-        (&[40, 1000], &[40, 1]),
-        (&[1, 300, 1], &[7, 1, 50]),
-        (&[70_001], &[70_001]),
+        (&[160, 1000], &[1000]),
+        (&[160, 1000], &[160, 1]),
+        (&[1, 600, 1], &[7, 1, 50]),
+        (&[200_001], &[200_001]),
     ];
     for (sa, sb) in cases {
         let a = Tensor::from_vec(f32s(sa.iter().product(), 3), sa).unwrap();
@@ -183,7 +183,7 @@ fn select_works_on_strings() {
 
 #[test]
 fn select_large_matches_reference() {
-    let n = 50_000;
+    let n = 200_000;
     let c: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
     let cond = Tensor::from_vec(c.clone(), [n]).unwrap();
     let a = Tensor::from_vec((0..n as i32).collect::<Vec<_>>(), [n]).unwrap();

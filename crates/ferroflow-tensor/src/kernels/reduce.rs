@@ -178,11 +178,14 @@ impl Groups {
 /// Elements per block of a row fold; blocks are folded in order, so the
 /// result is the same whether blocks run in parallel or not.
 const BLOCK: usize = 1 << 14;
+/// Elements per block of rows when accumulating rows: few blocks, so few
+/// synchronisations between threads.
+const ROW_BLOCK: usize = 1 << 16;
 /// Most columns per task when accumulating rows (an accumulator that stays in L1).
 const COLS: usize = 1 << 12;
 /// Row blocks computed together (in parallel when outputs are few) before
 /// their partial results are folded.
-const GROUP: usize = 16;
+const GROUP: usize = 64;
 
 /// Folds `x` viewed as `[outer, r, inner]` over its middle axis.
 fn fold_axis<T: Copy + Send + Sync>(
@@ -206,7 +209,7 @@ fn fold_axis<T: Copy + Send + Sync>(
     // blocks' partial results are folded in order, so the result does not
     // depend on whether blocks ran in parallel.
     let width = inner.min(COLS);
-    let rows_per_block = (BLOCK / width).max(1);
+    let rows_per_block = (ROW_BLOCK / width).max(1);
     let split_rows = parallel && outer * inner.div_ceil(width) < 4;
     let column = |o: usize, c: usize, acc: &mut [T]| {
         let w = acc.len();

@@ -311,3 +311,25 @@ fn large_strided_slice_and_grad_match_the_definition() {
         assert_eq!(*g, if taken.contains(v) { *v } else { 0 });
     }
 }
+
+#[test]
+fn whole_tensor_views_share_the_buffer() {
+    let x = iota(&[2, 3]);
+    // x[:, None]
+    let s = StridedSliceSpec {
+        begin_mask: 1,
+        end_mask: 1,
+        new_axis_mask: 2,
+        ..spec(&[0, 0], &[0, 0], &[1, 1])
+    };
+    let plan = strided_slice_plan("StridedSlice", x.shape(), &s).unwrap();
+    let y = strided_slice("StridedSlice", &x, &plan).unwrap();
+    assert_eq!(y.dims(), &[2, 1, 3]);
+    assert!(std::sync::Arc::ptr_eq(y.storage(), x.storage()));
+    let t = ferroflow_tensor::kernels::array::transpose("T", &y, &[1, 0, 2]).unwrap();
+    assert_eq!(t.dims(), &[1, 2, 3]);
+    assert!(std::sync::Arc::ptr_eq(t.storage(), x.storage()));
+    let part = slice("Slice", &x, &[1, 0], &[1, 3]).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(part.storage(), x.storage()));
+    assert_eq!(part, Tensor::from([[3, 4, 5]]));
+}

@@ -258,6 +258,31 @@ pub(crate) fn gather_strided<T: Item>(src: &[T], view: &StridedView) -> Vec<T> {
     out
 }
 
+/// The elements of `x` that `view` selects, as a tensor of `shape`: the
+/// same buffer (no copy) when the view is all of `x` in order, as for
+/// `x[:, None]` or a transpose that only moves size-1 axes. With `tiled`,
+/// the view's axis `q` reads `x` contiguously and the copy goes by tiles
+/// ([`transpose_tiled`]).
+pub(crate) fn take_view(
+    op: &str,
+    x: &Tensor,
+    view: &StridedView,
+    tiled: Option<usize>,
+    shape: impl Into<Shape>,
+) -> Result<Tensor> {
+    if view.offset == 0 && view.strides == [1] && view.dims == [x.num_elements()] {
+        return x.view(shape);
+    }
+    with_any_type!(x.dtype(), T => {
+        let src = items::<T>(op, x, x.dtype())?;
+        let data = match tiled {
+            Some(q) => transpose_tiled(src, view, q),
+            None => gather_strided(src, view),
+        };
+        tensor_from(data, shape)
+    })
+}
+
 /// Writes `src` (in output order of `view`) into the places of `dst` the
 /// view selects: the inverse of [`gather_strided`].
 pub(crate) fn scatter_strided<T: Item>(dst: &mut [T], view: &StridedView, src: &[T]) {
@@ -309,9 +334,6 @@ pub fn transpose(op: &str, x: &Tensor, perm: &[usize]) -> Result<Tensor> {
         crate::bail!(op, "{missing} is missing from {{{}}}.", listed.join(","));
     }
     let dims: Vec<usize> = perm.iter().map(|&p| x.dims()[p]).collect();
-    if perm.iter().enumerate().all(|(i, &p)| i == p) {
-        return x.view(dims);
-    }
     let strides_in = signed_strides(x.shape());
     let strides: Vec<isize> = perm.iter().map(|&p| strides_in[p]).collect();
     let view = StridedView::new(0, &dims, &strides);
@@ -319,14 +341,7 @@ pub fn transpose(op: &str, x: &Tensor, perm: &[usize]) -> Result<Tensor> {
     // The output axis that walks the input contiguously, when it is not the
     // innermost one: then copy in tiles.
     let unit = (0..last).find(|&a| view.strides[a] == 1 && view.strides[last] != 1);
-    with_any_type!(x.dtype(), T => {
-        let src = items::<T>(op, x, x.dtype())?;
-        let data = match unit {
-            Some(q) => transpose_tiled(src, &view, q),
-            None => gather_strided(src, &view),
-        };
-        tensor_from(data, dims)
-    })
+    take_view(op, x, &view, unit, dims)
 }
 
 /// Tiles of [`transpose_tiled`]: rows along the axis read contiguously, by
@@ -474,19 +489,16 @@ pub fn split(op: &str, x: &Tensor, sizes: &[usize], axis: usize) -> Result<Vec<T
     }
     let strides = signed_strides(x.shape());
     let mut start = 0;
-    with_any_type!(x.dtype(), T => {
-        let src = items::<T>(op, x, x.dtype())?;
-        sizes
-            .iter()
-            .map(|&size| {
-                let mut piece = dims.to_vec();
-                piece[axis] = size;
-                let view = StridedView::new(start * strides[axis] as usize, &piece, &strides);
-                start += size;
-                tensor_from(gather_strided(src, &view), piece)
-            })
-            .collect()
-    })
+    sizes
+        .iter()
+        .map(|&size| {
+            let mut piece = dims.to_vec();
+            piece[axis] = size;
+            let view = StridedView::new(start * strides[axis] as usize, &piece, &strides);
+            start += size;
+            take_view(op, x, &view, None, piece)
+        })
+        .collect()
 }
 
 /// Repeats `x` `multiples[i]` times along each dimension `i`, like
@@ -689,8 +701,5 @@ pub fn reverse(op: &str, x: &Tensor, axes: &[usize]) -> Result<Tensor> {
         strides[a] = -strides[a];
     }
     let view = StridedView::new(offset, x.dims(), &strides);
-    with_any_type!(x.dtype(), T => {
-        let src = items::<T>(op, x, x.dtype())?;
-        tensor_from(gather_strided(src, &view), x.shape().clone())
-    })
+    take_view(op, x, &view, None, x.shape().clone())
 }

@@ -2,8 +2,8 @@
 //! `gather_nd`, `scatter_nd`, `unsorted_segment_sum` and `one_hot`.
 
 use super::array::{
-    check_axis, filled, for_chunks, gather_strided, items, scalar_item, scatter_strided,
-    signed_strides, tensor_from, with_any_type, Item, Odometer, StridedView, PARALLEL_MIN,
+    check_axis, filled, for_chunks, items, scalar_item, scatter_strided, signed_strides, take_view,
+    tensor_from, with_any_type, Item, Odometer, StridedView, PARALLEL_MIN,
 };
 use crate::{with_numeric_type, DType, NumElement, Result, Shape, Tensor, TensorError};
 
@@ -41,10 +41,7 @@ pub fn slice(op: &str, x: &Tensor, begin: &[usize], size: &[usize]) -> Result<Te
         .map(|(&b, &s)| b * s as usize)
         .sum();
     let view = StridedView::new(offset, size, &strides);
-    with_any_type!(x.dtype(), T => {
-        let src = items::<T>(op, x, x.dtype())?;
-        tensor_from(gather_strided(src, &view), size)
-    })
+    take_view(op, x, &view, None, size)
 }
 
 /// The arguments of `tf.strided_slice` (what Python's `x[...]` builds):
@@ -315,10 +312,7 @@ fn plan_view(op: &str, shape: &Shape, plan: &StridedSlicePlan) -> Result<Strided
 /// ```
 pub fn strided_slice(op: &str, x: &Tensor, plan: &StridedSlicePlan) -> Result<Tensor> {
     let view = plan_view(op, x.shape(), plan)?;
-    with_any_type!(x.dtype(), T => {
-        let src = items::<T>(op, x, x.dtype())?;
-        tensor_from(gather_strided(src, &view), plan.final_shape.clone())
-    })
+    take_view(op, x, &view, None, plan.final_shape.clone())
 }
 
 /// The gradient of [`strided_slice`]: scatters `dy` (of the plan's final

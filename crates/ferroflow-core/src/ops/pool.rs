@@ -1,0 +1,274 @@
+//! 2-D pooling: `MaxPool` and `AvgPool` over NHWC images, with their
+//! gradient ops `MaxPoolGrad` and `AvgPoolGrad`.
+
+use super::{check_arity, check_dtype, same_dtypes, Accepts, DataFormat, Padding};
+use crate::handle::apply1;
+use crate::{
+    fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
+};
+use ferroflow_tensor::kernels::pool::{avg_pool, avg_pool_grad, max_pool, max_pool_grad};
+use ferroflow_tensor::kernels::window::Conv2dGeometry;
+use ferroflow_tensor::{Shape, Tensor};
+
+/// Window size, strides and padding of a 2-D pooling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool2d {
+    /// Window height and width.
+    pub ksize: [usize; 2],
+    /// Step between windows along height and width.
+    pub strides: [usize; 2],
+    /// SAME or VALID (explicit pairs are accepted too).
+    pub padding: Padding,
+}
+
+impl Pool2d {
+    /// A `ksize` window moved by `strides`.
+    pub fn new(ksize: [usize; 2], strides: [usize; 2], padding: Padding) -> Self {
+        Pool2d {
+            ksize,
+            strides,
+            padding,
+        }
+    }
+
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        let four = |v: [usize; 2]| AttrValue::Ints(vec![1, v[0] as i64, v[1] as i64, 1]);
+        let padding = match self.padding {
+            Padding::Same => "SAME",
+            Padding::Valid => "VALID",
+            Padding::Explicit(_) => "EXPLICIT",
+        };
+        vec![
+            ("ksize", four(self.ksize)),
+            ("strides", four(self.strides)),
+            ("padding", AttrValue::Str(padding.into())),
+            ("data_format", AttrValue::Str("NHWC".into())),
+        ]
+    }
+
+    /// The pooled spec of `x` (rank 4, NHWC), exact when its shape is known.
+    fn output_spec(&self, op: &str, x: &TensorSpec) -> Result<TensorSpec> {
+        let dims = match x.shape.dims() {
+            Some(d) if d.len() != 4 => fail!(
+                op,
+                "input must be 4-dimensional, got shape {}",
+                x.shape.bracketed()
+            ),
+            Some(d) => d,
+            None => return Ok(TensorSpec::new(x.dtype, PartialShape::unknown_dims(4))),
+        };
+        let shape = match x.shape.to_shape() {
+            Some(s) => PartialShape::known(&self.geometry(op, &s)?.output_shape()),
+            None => PartialShape::from_dims(&[dims[0], None, None, dims[3]]),
+        };
+        Ok(TensorSpec::new(x.dtype, shape))
+    }
+
+    fn geometry(&self, op: &str, x: &Shape) -> Result<Conv2dGeometry> {
+        let c = x.dims().get(3).copied().unwrap_or(0);
+        Ok(Conv2dGeometry::new(
+            op,
+            x,
+            self.ksize,
+            c,
+            self.strides,
+            [1, 1],
+            &self.padding,
+        )?)
+    }
+}
+
+/// Which pooling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    /// The window's maximum (`MaxPool`).
+    Max,
+    /// The mean of the window's real (unpadded) elements (`AvgPool`).
+    Avg,
+}
+
+/// Max or average pooling of an NHWC batch.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub kind: PoolKind,
+    pub window: Pool2d,
+}
+
+impl OpDef for Pool {
+    fn op_type(&self) -> &'static str {
+        match self.kind {
+            PoolKind::Max => "MaxPool",
+            PoolKind::Avg => "AvgPool",
+        }
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        self.window.attrs()
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        let op = self.op_type();
+        check_arity(op, inputs, 1)?;
+        check_dtype(op, inputs, 0, Accepts::Float)?;
+        Ok(vec![self.window.output_spec(op, &inputs[0])?])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let f = match self.kind {
+            PoolKind::Max => max_pool,
+            PoolKind::Avg => avg_pool,
+        };
+        let w = &self.window;
+        Ok(vec![f(
+            ctx.name, inputs[0], w.ksize, w.strides, &w.padding,
+        )?])
+    }
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let (x, y, dy) = (&a.inputs[0], &a.outputs[0], &a.grads[0]);
+        let dx = match self.kind {
+            PoolKind::Max => apply1(
+                MaxPoolGrad {
+                    window: self.window.clone(),
+                },
+                &[x, y, dy],
+            )?,
+            PoolKind::Avg => {
+                let shape = x.static_shape().to_shape().ok_or_else(|| {
+                    crate::Error::invalid(
+                        "AvgPool",
+                        format!(
+                            "the input shape must be fully known, got {}",
+                            x.static_shape().bracketed()
+                        ),
+                    )
+                })?;
+                apply1(
+                    AvgPoolGrad {
+                        input_shape: shape,
+                        window: self.window.clone(),
+                    },
+                    &[dy],
+                )?
+            }
+        };
+        Ok(vec![Some(dx)])
+    }
+}
+
+/// The gradient of max pooling from `(orig_input, orig_output, grad)`, like
+/// `tf.raw_ops.MaxPoolGrad`: each gradient goes to its window's first maximum.
+#[derive(Debug, Clone)]
+pub struct MaxPoolGrad {
+    pub window: Pool2d,
+}
+
+impl OpDef for MaxPoolGrad {
+    fn op_type(&self) -> &'static str {
+        "MaxPoolGrad"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        self.window.attrs()
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        check_arity("MaxPoolGrad", inputs, 3)?;
+        check_dtype("MaxPoolGrad", inputs, 0, Accepts::Float)?;
+        same_dtypes("MaxPoolGrad", inputs)?;
+        let out = self.window.output_spec("MaxPoolGrad", &inputs[0])?;
+        for (what, spec) in [("orig_output", &inputs[1]), ("grad", &inputs[2])] {
+            if !spec.shape.is_compatible_with(&out.shape) {
+                fail!(
+                    "MaxPoolGrad",
+                    "{what} must have shape {}, got {}",
+                    out.shape.bracketed(),
+                    spec.shape.bracketed()
+                );
+            }
+        }
+        Ok(vec![inputs[0].clone()])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let w = &self.window;
+        Ok(vec![max_pool_grad(
+            ctx.name, inputs[0], inputs[1], inputs[2], w.ksize, w.strides, &w.padding,
+        )?])
+    }
+}
+
+/// The gradient of average pooling from the gradient of its output, like
+/// `tf.raw_ops.AvgPoolGrad` (its `orig_input_shape` input is the
+/// `input_shape` attribute here).
+#[derive(Debug, Clone)]
+pub struct AvgPoolGrad {
+    pub input_shape: Shape,
+    pub window: Pool2d,
+}
+
+impl OpDef for AvgPoolGrad {
+    fn op_type(&self) -> &'static str {
+        "AvgPoolGrad"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        self.window.attrs()
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        check_arity("AvgPoolGrad", inputs, 1)?;
+        check_dtype("AvgPoolGrad", inputs, 0, Accepts::Float)?;
+        let input = TensorSpec::new(inputs[0].dtype, PartialShape::known(&self.input_shape));
+        let out = self.window.output_spec("AvgPoolGrad", &input)?;
+        if !inputs[0].shape.is_compatible_with(&out.shape) {
+            fail!(
+                "AvgPoolGrad",
+                "grad must have shape {}, got {}",
+                out.shape.bracketed(),
+                inputs[0].shape.bracketed()
+            );
+        }
+        Ok(vec![input])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let w = &self.window;
+        Ok(vec![avg_pool_grad(
+            ctx.name,
+            &self.input_shape,
+            inputs[0],
+            w.ksize,
+            w.strides,
+            &w.padding,
+        )?])
+    }
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let pool = Pool {
+            kind: PoolKind::Avg,
+            window: self.window.clone(),
+        };
+        Ok(vec![Some(apply1(pool, &[&a.grads[0]])?)])
+    }
+}
+
+/// Pooling on any handle, like `tf.nn.max_pool2d` and `tf.nn.avg_pool2d`.
+///
+/// ```
+/// use ferroflow_core::prelude::*;
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 3.0, 2.0], [1, 2, 2, 1]).unwrap();
+/// let pool = Pool2d::new([2, 2], [2, 2], Padding::Valid);
+/// assert_eq!(x.max_pool2d(&pool, DataFormat::Nhwc).unwrap().to_vec::<f32>().unwrap(), vec![5.0]);
+/// assert_eq!(x.avg_pool2d(&pool, DataFormat::Nhwc).unwrap().to_vec::<f32>().unwrap(), vec![2.75]);
+/// ```
+pub trait PoolOps: TensorOps {
+    /// Max pooling, like `tf.nn.max_pool2d(input, ksize, strides, padding, data_format)`.
+    fn max_pool2d(&self, window: &Pool2d, format: DataFormat) -> Result<Self> {
+        pool(PoolKind::Max, self, window, format)
+    }
+
+    /// Average pooling, like `tf.nn.avg_pool2d(input, ksize, strides, padding, data_format)`.
+    fn avg_pool2d(&self, window: &Pool2d, format: DataFormat) -> Result<Self> {
+        pool(PoolKind::Avg, self, window, format)
+    }
+}
+
+impl<H: TensorOps> PoolOps for H {}
+
+fn pool<H: TensorOps>(kind: PoolKind, x: &H, window: &Pool2d, format: DataFormat) -> Result<H> {
+    let op = Pool {
+        kind,
+        window: window.clone(),
+    };
+    format.from_nhwc(&apply1(op, &[&format.to_nhwc(x)?])?)
+}

@@ -3,11 +3,14 @@
 //! rules with unknown dimensions, finite-difference gradient checks in f64,
 //! and errors.
 
+use ferroflow_core::gradients::gradients;
+use ferroflow_core::graph::Graph;
 use ferroflow_core::ops::{
     einsum, scatter_nd, slice_spec, tensordot, ConcatV2, GatherNd, GatherV2, OneHot, Pack, Pad,
     Slice, Split, StridedSlice, Tile, Transpose, Unpack, UnsortedSegmentSum,
 };
 use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
 use ferroflow_core::testing::check_gradients;
 use ferroflow_core::{s, OpDef, PartialShape, Result, TensorSpec};
 use std::collections::HashMap;
@@ -803,5 +806,65 @@ fn errors_name_the_op_and_what_it_got() {
     assert!(
         msg.contains("Tensordot") && msg.contains("axes = 3"),
         "{msg}"
+    );
+}
+
+/// One computation through most of the ops, written once for any handle.
+fn composite<H: TensorOps>(x: &H, idx: &H) -> Result<H> {
+    let a = x.index(&s![1.., Idx::slice(None, None, -1)])?; // [2, 4]
+    let b = x.gather(idx, 0, 0)?; // [2, 4]
+    let c = concat(&[&a, &b], 0)?.transpose(&[])?; // [4, 4]
+    let d = c.pad(&[(1, 0), (0, 2)], PadMode::Reflect, 0.0)?; // [5, 6]
+    let parts = d.split([2, -1], 1)?; // [5, 2], [5, 4]
+    let e = einsum("ij,ik->jk", &[&parts[0], &parts[1]])?; // [2, 4]
+    let f = stack(&[&e, &e.reverse(&[1])?], 0)?.tile(&[1, 2, 1])?; // [2, 4, 4]
+    let g = f.unstack(None, 1)?[3].slice(&[0, 1], &[-1, 2])?; // [2, 2]
+    g.mul(&g)
+}
+
+#[test]
+fn graph_mode_runs_the_same_ops_and_gradients_as_eager() {
+    let x = values(&[3, 4], -1.0, 1.0, 31);
+    let idx = Tensor::from([2i32, 0]);
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    let eager = composite(&x, &idx).unwrap();
+    let eager_dx = tape
+        .gradient(&eager, &[&x])
+        .unwrap()
+        .pop()
+        .flatten()
+        .unwrap();
+
+    let g = Graph::new();
+    let xp = g.placeholder(DType::F64, [Some(3), Some(4)], "x").unwrap();
+    let ip = g.constant(idx, "idx").unwrap();
+    let y = composite(&xp, &ip).unwrap();
+    assert_eq!(y.get_shape().to_string(), "(2, 2)");
+    let dx = gradients(&[&y], &[&xp], None).unwrap().remove(0).unwrap();
+    let out = Session::new(&g)
+        .run(&[&y, &dx], &[(&xp, x.clone())])
+        .unwrap();
+    assert!(
+        out[0].allclose(&eager, 1e-12, 1e-12),
+        "{} vs {eager}",
+        out[0]
+    );
+    assert!(
+        out[1].allclose(&eager_dx, 1e-12, 1e-12),
+        "{} vs {eager_dx}",
+        out[1]
+    );
+
+    // Unknown batch dimensions flow through the shape rules.
+    let batch = g.placeholder(DType::F64, [None, Some(4)], "batch").unwrap();
+    let shape = |t: Result<ferroflow_core::graph::Output>| t.unwrap().get_shape().to_string();
+    assert_eq!(shape(batch.index(&s![.., 1..])), "(?, 3)");
+    assert_eq!(shape(batch.transpose(&[])), "(4, ?)");
+    assert_eq!(shape(concat(&[&batch, &batch], 1)), "(?, 8)");
+    assert_eq!(shape(batch.split(2, 1).map(|p| p[0].clone())), "(?, 2)");
+    assert_eq!(
+        shape(batch.pad(&[(1, 1), (0, 0)], PadMode::Constant, 0.0)),
+        "(?, 4)"
     );
 }

@@ -412,3 +412,38 @@ fn check_vector(op: &str, what: &str, shape: &Shape, c: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_add_and_its_gradient_work_on_integers_over_any_rank() {
+        let x = Tensor::from_vec((0..12).collect::<Vec<i32>>(), [2, 2, 3]).unwrap();
+        let y = bias_add("BiasAdd", &x, &Tensor::from([100i32, 200, 300])).unwrap();
+        assert_eq!(y.dims(), &[2, 2, 3]);
+        assert_eq!(
+            y.as_slice::<i32>().unwrap()[..6],
+            [100, 201, 302, 103, 204, 305]
+        );
+        let db = bias_add_grad("BiasAddGrad", &x).unwrap();
+        // Column sums of 0..12 viewed as [4, 3]: 0+3+6+9, 1+4+7+10, 2+5+8+11.
+        assert_eq!(db.to_vec::<i32>().unwrap(), vec![18, 22, 26]);
+    }
+
+    #[test]
+    fn batch_statistics_of_a_constant_channel() {
+        // Channel 0 is constant (variance 0); channel 1 alternates 0, 2.
+        let x = Tensor::from_vec(vec![5.0f64, 0.0, 5.0, 2.0, 5.0, 0.0, 5.0, 2.0], [4, 2]).unwrap();
+        let (one, zero) = (Tensor::from([1.0f64, 1.0]), Tensor::from([0.0f64, 0.0]));
+        let out = fused_batch_norm("BN", &x, &one, &zero, None, None, 1e-3, true).unwrap();
+        assert_eq!(out.batch_mean.to_vec::<f64>().unwrap(), vec![5.0, 1.0]);
+        assert_eq!(out.saved_variance.to_vec::<f64>().unwrap(), vec![0.0, 1.0]);
+        // Bessel's correction: 4 / 3.
+        let var = out.batch_variance.to_vec::<f64>().unwrap();
+        assert!((var[1] - 4.0 / 3.0).abs() < 1e-15);
+        let y = out.y.to_vec::<f64>().unwrap();
+        let unit = 1.0 / (1.0f64 + 1e-3).sqrt();
+        assert_eq!(y[..4], [0.0, -unit, 0.0, unit]);
+    }
+}

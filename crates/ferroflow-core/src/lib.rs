@@ -19,6 +19,7 @@ mod handle;
 pub mod initializers;
 mod op;
 pub mod ops;
+pub mod optimizers;
 pub mod random;
 pub mod session;
 mod spec;
@@ -43,6 +44,12 @@ pub mod prelude {
     pub use crate::ops::{
         random_normal, random_shuffle, random_uniform, truncated_normal, ArrayOps, Axes,
         CompareOps, LinalgOps, MathOps, NnOps, ReduceOps,
+    };
+    pub use crate::ops::{
+        compute_weighted_loss, huber_loss, l2_loss, log_loss, mean_squared_error,
+        sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
+        sparse_softmax_cross_entropy_with_logits, weighted_cross_entropy_with_logits, ConvOps,
+        DataFormat, NormalizationOps, Padding, Pool2d, PoolOps, Reduction, Window2d,
     };
     pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
     pub use ferroflow_tensor::{DType, Shape, Tensor};

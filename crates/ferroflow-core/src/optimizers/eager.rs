@@ -1,0 +1,138 @@
+//! The eager driver: applies an [`Optimizer`]'s update to [`Variable`]s
+//! at once.
+
+use super::{check_gradient, slot_name, Optimizer};
+use crate::initializers::filled;
+use crate::ops::{ArrayOps, MathOps};
+use crate::{fail, Result, TensorOps, Variable, Watchable};
+use ferroflow_tensor::{Tensor, TensorId};
+use std::collections::HashMap;
+
+/// An optimizer for eager variables, like a Keras optimizer: it keeps the
+/// slots of each variable (`<var name>/<slot>`, non-trainable), the powers,
+/// and `iterations`, the number of steps taken (the step learning-rate
+/// schedules see).
+///
+/// ```
+/// use ferroflow_core::optimizers::{Adam, Optimizer};
+/// use ferroflow_core::prelude::*;
+/// let w = Variable::with_options(Tensor::from([1.0f32]), "W", true);
+/// let mut opt = Adam::new(0.1).eager();
+/// opt.apply_gradients(&[(Tensor::from([1.0f32]), &w)]).unwrap();
+/// assert_eq!(opt.get_slot(&w, "Adam_1").unwrap().name(), "W/Adam_1");
+/// assert_eq!(opt.iterations().value().to_scalar::<i64>().unwrap(), 1);
+/// ```
+pub struct EagerOptimizer<O> {
+    optimizer: O,
+    slots: HashMap<TensorId, Vec<Variable>>,
+    powers: Vec<Variable>,
+    iterations: Variable,
+}
+
+impl<O: Optimizer> EagerOptimizer<O> {
+    /// Drives `optimizer` eagerly; slots are made on first use.
+    pub fn new(optimizer: O) -> Self {
+        EagerOptimizer {
+            optimizer,
+            slots: HashMap::new(),
+            powers: Vec::new(),
+            iterations: Variable::with_options(Tensor::scalar(0i64), "iterations", false),
+        }
+    }
+
+    /// The update rule.
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The number of steps taken, an int64 scalar variable.
+    pub fn iterations(&self) -> &Variable {
+        &self.iterations
+    }
+
+    /// Slot `name` (`Adam`, `Adam_1`, …) of `var`, once it has one.
+    pub fn get_slot(&self, var: &Variable, name: &str) -> Option<&Variable> {
+        let slots = self.slots.get(&var.watch_id())?;
+        let index = (0..slots.len()).position(|i| slot_name(self.optimizer.name(), i) == name)?;
+        Some(&slots[index])
+    }
+
+    /// One step: updates each variable with its gradient, then the powers
+    /// and `iterations`, like `optimizer.apply_gradients(zip(grads, vars))`.
+    /// Nothing is assigned unless every update succeeds.
+    pub fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, &Variable)]) -> Result<()> {
+        let Some((_, first)) = grads_and_vars.first() else {
+            fail!("apply_gradients", "No gradients provided for any variable.");
+        };
+        for (grad, var) in grads_and_vars {
+            check_gradient(&grad.spec(), &var.name(), var.dtype(), &var.shape())?;
+        }
+        if self.powers.is_empty() {
+            self.powers = self
+                .optimizer
+                .powers()
+                .into_iter()
+                .map(|(name, factor)| {
+                    Ok(Variable::with_options(
+                        filled(&[], first.dtype(), factor)?,
+                        name,
+                        false,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+        }
+        let step = self.iterations.read_value();
+        let powers: Vec<Tensor> = self.powers.iter().map(Variable::read_value).collect();
+        let mut assignments = Vec::new();
+        for (grad, var) in grads_and_vars {
+            let slots = self.slots_of(var)?;
+            let value = var.read_value();
+            let lr = self
+                .optimizer
+                .learning_rate()
+                .for_variable(Some(&step), &value)?;
+            let slot_values: Vec<Tensor> = slots.iter().map(Variable::read_value).collect();
+            let powers = powers
+                .iter()
+                .map(|p| p.cast(value.dtype()))
+                .collect::<Result<Vec<_>>>()?;
+            let (new_value, new_slots) =
+                self.optimizer
+                    .update(&value, grad, &slot_values, &lr, &powers)?;
+            assignments.push(((*var).clone(), new_value));
+            assignments.extend(slots.into_iter().zip(new_slots));
+        }
+        for (power, (_, factor)) in self.powers.iter().zip(self.optimizer.powers()) {
+            let value = power.read_value();
+            assignments.push((power.clone(), value.mul(&value.scalar_like(factor)?)?));
+        }
+        for (var, value) in &assignments {
+            var.assign(value)?;
+        }
+        self.iterations.assign_add(&Tensor::scalar(1i64))
+    }
+
+    /// The slots of `var`, made (filled with their initial values) on first use.
+    fn slots_of(&mut self, var: &Variable) -> Result<Vec<Variable>> {
+        if let Some(slots) = self.slots.get(&var.watch_id()) {
+            return Ok(slots.clone());
+        }
+        let (shape, dtype) = (var.shape(), var.dtype());
+        let slots = self
+            .optimizer
+            .slot_initial_values()
+            .into_iter()
+            .enumerate()
+            .map(|(i, init)| {
+                let name = format!("{}/{}", var.name(), slot_name(self.optimizer.name(), i));
+                Ok(Variable::with_options(
+                    filled(shape.dims(), dtype, init)?,
+                    &name,
+                    false,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.slots.insert(var.watch_id(), slots.clone());
+        Ok(slots)
+    }
+}

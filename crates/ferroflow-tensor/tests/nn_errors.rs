@@ -240,4 +240,13 @@ fn resize_rejects_bad_arguments() {
     )
     .is_err());
     assert!(resize_bilinear("ResizeBilinear", &zeros(&[2, 2, 1]), [4, 4], false, false).is_err());
+    // An empty batch allocates nothing for a huge size.
+    let empty = resize_bilinear(
+        "ResizeBilinear",
+        &zeros(&[0, 2, 2, 1]),
+        [1 << 40, 1 << 40],
+        false,
+        false,
+    );
+    assert_eq!(empty.unwrap().dims(), &[0, 1 << 40, 1 << 40, 1]);
 }

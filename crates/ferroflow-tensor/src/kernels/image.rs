@@ -29,6 +29,9 @@ pub fn resize_bilinear(
     half_pixel_centers: bool,
 ) -> Result<Tensor> {
     let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    if let Some(empty) = r.empty(images) {
+        return empty;
+    }
     let ys: Vec<Lerp> = (0..size[0]).map(|i| r.lerp(0, i)).collect();
     let xs: Vec<Lerp> = (0..size[1]).map(|i| r.lerp(1, i)).collect();
     with_float_type!(images.dtype(),
@@ -69,6 +72,9 @@ pub fn resize_nearest(
     half_pixel_centers: bool,
 ) -> Result<Tensor> {
     let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    if let Some(empty) = r.empty(images) {
+        return empty;
+    }
     let ys: Vec<usize> = (0..size[0]).map(|i| r.nearest(0, i)).collect();
     let xs: Vec<usize> = (0..size[1]).map(|i| r.nearest(1, i)).collect();
     with_float_type!(images.dtype(),
@@ -145,6 +151,13 @@ impl Resize {
             align_corners,
             half_pixel_centers,
         })
+    }
+
+    /// The (empty) result when there is nothing to compute, so that no
+    /// coordinate table is sized from a huge `size` of an empty batch.
+    fn empty(&self, images: &Tensor) -> Option<Result<Tensor>> {
+        let shape = [self.n, self.size[0], self.size[1], self.c];
+        (self.n == 0 || self.c == 0).then(|| Tensor::zeros(images.dtype(), shape))
     }
 
     /// The bilinear taps of output coordinate `i` along `axis`.

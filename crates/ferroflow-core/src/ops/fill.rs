@@ -1,6 +1,13 @@
 //! Tensors made from attributes alone: `tf.fill`, `tf.zeros` and
-//! `tf.range`. The free functions run eagerly; graph versions come with
-//! graph mode.
+//! `tf.range`. The free functions run eagerly (they have no input to take
+//! a graph from); in a graph, add the op itself:
+//!
+//! ```
+//! use ferroflow_core::{graph::Graph, ops::Range, prelude::*, session::Session};
+//! let g = Graph::new();
+//! let r = g.add_op1(Range { start: 0.0, limit: 3.0, delta: 1.0, dtype: DType::I64 }, &[], None).unwrap();
+//! assert_eq!(Session::new(&g).run(&[&r], &[]).unwrap()[0], Tensor::from([0i64, 1, 2]));
+//! ```
 
 use super::{check_arity, Axes, ReduceOps};
 use crate::handle::apply1;
@@ -84,7 +91,7 @@ impl OpDef for Range {
 }
 
 /// An eager tensor of shape `dims` filled with `value`, like
-/// `tf.fill(dims, value)` (the graph version comes with graph mode).
+/// `tf.fill(dims, value)` (in a graph, add a [`Fill`] node).
 ///
 /// ```
 /// use ferroflow_core::prelude::*;
@@ -107,8 +114,8 @@ pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
 }
 
 /// An eager 1-D tensor `start, start + delta, …` up to (excluding)
-/// `limit`, like `tf.range(start, limit, delta, dtype)` (the graph version
-/// comes with graph mode).
+/// `limit`, like `tf.range(start, limit, delta, dtype)` (in a graph, add a
+/// [`Range`] node).
 ///
 /// ```
 /// use ferroflow_core::prelude::*;

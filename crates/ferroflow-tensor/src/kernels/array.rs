@@ -1,6 +1,6 @@
 //! Data movement kernels: `transpose`, `concat`, `split`, `tile`, `pad` and
 //! `reverse`, with the pieces shared by the indexing and cast kernels: the
-//! [`Item`] trait (an element of any dtype, strings included), the
+//! `Item` trait (an element of any dtype, strings included), the
 //! `with_any_type!` dispatch macro, and the strided copy that slicing,
 //! reversing and transposing all reduce to.
 

@@ -547,6 +547,10 @@ fn indexing_gradients_by_finite_differences() {
         };
         check(&name, &[x.clone()], |v| v[0].gather(&idx, axis, batch));
     }
+    let empty = Tensor::zeros(DType::F64, [2, 0]).unwrap();
+    let rows = Tensor::from([1i64, 0, 1]);
+    let dx = weighted_grad(&empty, |x| x.gather(&rows, 0, 0));
+    assert_eq!(dx.dims(), &[2, 0]);
     let nd = Tensor::from([[2i64, 1], [0, 3], [2, 1]]);
     check("gather_nd", &[x.clone()], |v| v[0].gather_nd(&nd));
     let upd = values(&[3, 2], -1.0, 1.0, 12);
@@ -854,6 +858,24 @@ fn graph_mode_runs_the_same_ops_and_gradients_as_eager() {
         out[1].allclose(&eager_dx, 1e-12, 1e-12),
         "{} vs {eager_dx}",
         out[1]
+    );
+
+    // An embedding lookup with a batch of ids of unknown size.
+    let table = g
+        .placeholder(DType::F64, [Some(4), Some(2)], "table")
+        .unwrap();
+    let ids = g.placeholder(DType::I64, [None], "ids").unwrap();
+    let rows = table.gather(&ids, 0, 0).unwrap();
+    assert_eq!(rows.get_shape().to_string(), "(?, 2)");
+    let dt = gradients(&[&rows], &[&table], None)
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    let feeds = [(&table, iota(&[4, 2])), (&ids, Tensor::from([3i64, 0, 3]))];
+    let dt = Session::new(&g).run(&[&dt], &feeds).unwrap().remove(0);
+    assert_eq!(
+        dt,
+        Tensor::from([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [2.0, 2.0]])
     );
 
     // Unknown batch dimensions flow through the shape rules.

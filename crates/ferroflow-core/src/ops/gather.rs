@@ -110,54 +110,55 @@ impl OpDef for GatherV2 {
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let (params, indices) = (&a.inputs[0], &a.inputs[1]);
         let pd = known_dims("GatherV2", params)?;
-        let id = known_dims("GatherV2", indices)?;
-        let (axis, batch) = self.resolve(pd.len(), id.len())?;
-        let grad = gather_grad(&a.grads[0], indices, &pd, &id, axis, batch)?;
+        let (axis, batch) = self.resolve(pd.len(), known_rank("GatherV2", indices)?)?;
+        let grad = gather_grad(&a.grads[0], params, indices, &pd, axis, batch)?;
         Ok(vec![Some(grad), None])
     }
 }
 
-/// The dense gradient of a gather from params of dims `pd` at indices of
-/// dims `id`: `dy` viewed as `[B, O, I, N]` (batch, before the axis,
-/// indices, after the axis) is summed into `[B*P, O, N]` rows by
-/// `UnsortedSegmentSum` — batch `b`'s indices shifted by `b*P` — and
-/// reshaped back to `pd`.
+/// The dense gradient of a gather from `params` (of static dims `pd`):
+/// `dy` viewed as `[B, O, I, N]` (batch, before the axis, indices, after
+/// the axis) is summed into `[B*P, O, N]` rows by `UnsortedSegmentSum` —
+/// batch `b`'s indices shifted by `b*P` — and reshaped back to `pd`. The
+/// number of indices `I` may be unknown (a batch of ids in a graph).
 fn gather_grad<H: TensorOps>(
     dy: &H,
+    params: &H,
     indices: &H,
     pd: &[usize],
-    id: &[usize],
     axis: usize,
     batch: usize,
 ) -> Result<H> {
-    let b: usize = pd[..batch].iter().product();
-    let o: usize = pd[batch..axis].iter().product();
-    let p = pd[axis];
-    let i: usize = id[batch..].iter().product();
-    let n: usize = pd[axis + 1..].iter().product();
+    if pd.contains(&0) {
+        return params.zeros_like();
+    }
     let dims = |d: &[usize]| d.iter().map(|&v| v as i64).collect::<Vec<i64>>();
+    let [b, o, p, n] = [
+        pd[..batch].iter().product(),
+        pd[batch..axis].iter().product(),
+        pd[axis],
+        pd[axis + 1..].iter().product::<usize>(),
+    ]
+    .map(|v| v as i64);
     // Bring the indexed axis in front of the `O` axis when there is one.
-    let swap = |x: H, from: [usize; 4]| -> Result<H> {
-        let x = x.reshape(&dims(&from))?;
+    let swap = |x: H, from: [i64; 4]| -> Result<H> {
+        let x = x.reshape(&from)?;
         if o > 1 {
             x.transpose(&[0, 2, 1, 3])
         } else {
             Ok(x)
         }
     };
-    let values = swap(dy.clone(), [b, o, i, n])?.reshape(&dims(&[b * i, o, n]))?;
-    let mut ids = indices.reshape(&dims(&[b, i]))?;
+    let values = swap(dy.clone(), [b, o, -1, n])?.reshape(&[-1, o, n])?;
+    let mut ids = indices.reshape(&[b, -1])?;
     if b > 1 {
-        let offsets: Vec<i64> = (0..b).map(|k| (k * p) as i64).collect();
-        let offsets = cast(
-            "GatherV2",
-            &Tensor::from_vec(offsets, [b, 1])?,
-            indices.dtype(),
-        )?;
+        let offsets: Vec<i64> = (0..b).map(|k| k * p).collect();
+        let offsets = Tensor::from_vec(offsets, [b as usize, 1])?;
+        let offsets = cast("GatherV2", &offsets, indices.dtype())?;
         ids = ids.add(&indices.constant_like(offsets)?)?;
     }
     let ids = ids.reshape(&[-1])?;
-    let summed = values.unsorted_segment_sum(&ids, b * p)?;
+    let summed = values.unsorted_segment_sum(&ids, (b * p) as usize)?;
     swap(summed, [b, p, o, n])?.reshape(&dims(pd))
 }
 

@@ -170,7 +170,17 @@ fn read_range(path: &Path, offset: i64, size: i64, what: &str) -> Result<Vec<u8>
         }
     };
     file.seek(SeekFrom::Start(start)).map_err(os)?;
-    let mut bytes = vec![0u8; count as usize];
-    file.read_exact(&mut bytes).map_err(os)?;
+    // `count` fits the file, so reserving it is safe; reading into spare
+    // capacity avoids zero-filling the buffer first.
+    let mut bytes = Vec::with_capacity(count as usize);
+    file.take(count).read_to_end(&mut bytes).map_err(os)?;
+    if bytes.len() as u64 != count {
+        let msg = format!(
+            "{} ended after {} of {count} bytes",
+            path.display(),
+            bytes.len()
+        );
+        return Err(IoError::invalid(what, msg));
+    }
     Ok(bytes)
 }

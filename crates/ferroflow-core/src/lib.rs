@@ -12,6 +12,8 @@
 mod eager;
 mod error;
 mod grad;
+pub mod control_flow;
+pub mod custom_gradient;
 pub mod gradients;
 pub mod graph;
 mod graph_variable;

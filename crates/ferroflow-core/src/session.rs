@@ -1,7 +1,7 @@
 //! `Session`: runs the part of a graph that fetches need, holding its own
 //! variable values and random streams.
 
-use crate::graph::{Graph, NodeId, Operation, Output};
+use crate::graph::{Graph, Node, NodeId, Operation, Output};
 use crate::random::KernelState;
 use crate::{fail, Error, OpContext, Result, TensorOps};
 use ferroflow_tensor::kernels::random::PhiloxStream;
@@ -95,12 +95,21 @@ type PlanKey = (Vec<(NodeId, usize)>, Vec<(NodeId, usize)>, Vec<NodeId>);
 /// Runs a graph, like TF1's `tf.Session`. Each session holds its own
 /// variable values: two sessions on one graph do not share them.
 pub struct Session {
-    graph: Graph,
+    exec: Executor,
     state: SessionState,
     config: SessionConfig,
-    plans: Mutex<HashMap<PlanKey, Arc<Plan>>>,
     placed: Mutex<HashSet<NodeId>>,
     pool: Option<rayon::ThreadPool>,
+}
+
+/// Runs the nodes of one graph that fetches need, caching a plan per
+/// (fetches, feeds, targets) signature. A [`Session`] owns one over its
+/// graph; control-flow kernels own one per branch or loop body and run it
+/// over their caller's [`KernelState`].
+pub(crate) struct Executor {
+    graph: Graph,
+    plans: Mutex<HashMap<PlanKey, Arc<Plan>>>,
+    parallel: bool,
 }
 
 impl Session {
@@ -121,10 +130,9 @@ impl Session {
             })
             .flatten();
         Session {
-            graph: graph.clone(),
+            exec: Executor::new(graph, config.inter_op_threads > 1),
             state: SessionState::default(),
             config,
-            plans: Mutex::new(HashMap::new()),
             placed: Mutex::new(HashSet::new()),
             pool,
         }
@@ -132,7 +140,7 @@ impl Session {
 
     /// The graph it runs.
     pub fn graph(&self) -> &Graph {
-        &self.graph
+        &self.exec.graph
     }
 
     /// Computes `fetches` given `feeds`, like `sess.run(fetches, feed_dict)`.
@@ -154,7 +162,7 @@ impl Session {
             .map(|f| f.graph())
             .chain(feeds.iter().map(|f| f.0.graph()))
         {
-            if !t.same_as(&self.graph) {
+            if !t.same_as(self.graph()) {
                 fail!(
                     "Session.run",
                     "a fetched or fed tensor is not an element of this graph"
@@ -162,7 +170,7 @@ impl Session {
             }
         }
         for t in targets {
-            if !t.graph().same_as(&self.graph) {
+            if !t.graph().same_as(self.graph()) {
                 fail!(
                     "Session.run",
                     "Operation {} is not an element of this graph",
@@ -178,15 +186,84 @@ impl Session {
             feeds.iter().map(|f| f.0.id()).collect(),
             targets.iter().map(|t| t.id()).collect(),
         );
-        let plan = self.plan(key)?;
+        let plan = self
+            .exec
+            .plan(key, |order, nodes| self.place(order, nodes))?;
         let feed_values: Vec<&Tensor> = feeds.iter().map(|f| &f.1).collect();
         match &self.pool {
-            Some(pool) => pool.install(|| self.execute(&plan, &feed_values)),
-            None => self.execute(&plan, &feed_values),
+            Some(pool) => pool.install(|| self.exec.execute(&plan, &feed_values, &self.state)),
+            None => self.exec.execute(&plan, &feed_values, &self.state),
         }
     }
 
-    fn plan(&self, key: PlanKey) -> Result<Arc<Plan>> {
+    /// Checks device requests and logs placements, once per node.
+    fn place(&self, order: &[NodeId], nodes: &[Node]) -> Result<()> {
+        let mut placed = self.placed.lock().unwrap_or_else(|e| e.into_inner());
+        for &n in order {
+            if !placed.insert(n) {
+                continue;
+            }
+            let node = &nodes[n];
+            if node.device.contains("GPU") && !self.config.allow_soft_placement {
+                placed.remove(&n);
+                fail!(
+                    node.name.as_str(),
+                    "Cannot assign a device for operation {}: Could not satisfy explicit device specification '{}' because no supported kernel for GPU devices is available.",
+                    node.name,
+                    node.device
+                );
+            }
+            if self.config.log_device_placement {
+                eprintln!(
+                    "{}: ({}): /job:localhost/replica:0/task:0/device:CPU:0",
+                    node.name,
+                    node.op.op_type()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Executor {
+    pub(crate) fn new(graph: &Graph, parallel: bool) -> Executor {
+        Executor {
+            graph: graph.clone(),
+            plans: Mutex::new(HashMap::new()),
+            parallel,
+        }
+    }
+
+    /// The graph it runs.
+    pub(crate) fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Computes `fetches` from `feeds` (tensors of this executor's graph)
+    /// with the stateful kernels drawing on `state`.
+    pub(crate) fn run(
+        &self,
+        fetches: &[Output],
+        feeds: &[(&Output, &Tensor)],
+        state: &dyn KernelState,
+    ) -> Result<Vec<Tensor>> {
+        let key: PlanKey = (
+            fetches.iter().map(|f| f.id()).collect(),
+            feeds.iter().map(|f| f.0.id()).collect(),
+            Vec::new(),
+        );
+        let plan = self.plan(key, |_, _| Ok(()))?;
+        let values: Vec<&Tensor> = feeds.iter().map(|f| f.1).collect();
+        self.execute(&plan, &values, state)
+    }
+
+    /// The cached plan for `key`, or a new one; `on_build` sees a new
+    /// plan's nodes (in order) before it is cached.
+    fn plan(
+        &self,
+        key: PlanKey,
+        on_build: impl FnOnce(&[NodeId], &[Node]) -> Result<()>,
+    ) -> Result<Arc<Plan>> {
         if let Some(p) = self
             .plans
             .lock()
@@ -195,7 +272,7 @@ impl Session {
         {
             return Ok(p.clone());
         }
-        let plan = Arc::new(self.build_plan(&key)?);
+        let plan = Arc::new(self.build_plan(&key, on_build)?);
         self.plans
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -203,7 +280,11 @@ impl Session {
         Ok(plan)
     }
 
-    fn build_plan(&self, (fetches, feeds, targets): &PlanKey) -> Result<Plan> {
+    fn build_plan(
+        &self,
+        (fetches, feeds, targets): &PlanKey,
+        on_build: impl FnOnce(&[NodeId], &[Node]) -> Result<()>,
+    ) -> Result<Plan> {
         let nodes = self.graph.nodes();
         let fed: HashMap<(NodeId, usize), usize> =
             feeds.iter().enumerate().map(|(i, &f)| (f, i)).collect();
@@ -230,7 +311,7 @@ impl Session {
         }
         let mut order: Vec<NodeId> = needed.into_iter().collect();
         order.sort_unstable();
-        self.place(&order, &nodes)?;
+        on_build(&order, &nodes)?;
 
         let mut first_slot = HashMap::new();
         let mut num_slots = 0;
@@ -287,47 +368,24 @@ impl Session {
         })
     }
 
-    /// Checks device requests and logs placements, once per node.
-    fn place(&self, order: &[NodeId], nodes: &[crate::graph::Node]) -> Result<()> {
-        let mut placed = self.placed.lock().unwrap_or_else(|e| e.into_inner());
-        for &n in order {
-            if !placed.insert(n) {
-                continue;
-            }
-            let node = &nodes[n];
-            if node.device.contains("GPU") && !self.config.allow_soft_placement {
-                placed.remove(&n);
-                fail!(
-                    node.name.as_str(),
-                    "Cannot assign a device for operation {}: Could not satisfy explicit device specification '{}' because no supported kernel for GPU devices is available.",
-                    node.name,
-                    node.device
-                );
-            }
-            if self.config.log_device_placement {
-                eprintln!(
-                    "{}: ({}): /job:localhost/replica:0/task:0/device:CPU:0",
-                    node.name,
-                    node.op.op_type()
-                );
-            }
-        }
-        Ok(())
-    }
-
-    fn compute(&self, node: &crate::graph::Node, args: &[&Tensor]) -> Result<Vec<Tensor>> {
+    fn compute(state: &dyn KernelState, node: &Node, args: &[&Tensor]) -> Result<Vec<Tensor>> {
         let ctx = OpContext {
             name: &node.name,
-            state: &self.state,
+            state,
         };
         node.op.compute(&ctx, args)
     }
 
-    fn execute(&self, plan: &Plan, feeds: &[&Tensor]) -> Result<Vec<Tensor>> {
+    fn execute(
+        &self,
+        plan: &Plan,
+        feeds: &[&Tensor],
+        state: &dyn KernelState,
+    ) -> Result<Vec<Tensor>> {
         let nodes = self.graph.nodes();
         let mut slots: Vec<Option<Tensor>> = vec![None; plan.num_slots];
         let mut reads = plan.reads.clone();
-        let parallel = self.config.inter_op_threads > 1;
+        let parallel = self.parallel;
         for level in &plan.levels {
             let run = |n: &NodeId| -> Result<Vec<Tensor>> {
                 let node = &nodes[*n];
@@ -338,9 +396,9 @@ impl Session {
                 let live = plan.inputs[n]
                     .iter()
                     .map(|s| match *s {
-                        Source::Live(p) => self
-                            .compute(&nodes[p], &[])
-                            .map(|mut v| Some(v.swap_remove(0))),
+                        Source::Live(p) => {
+                            Self::compute(state, &nodes[p], &[]).map(|mut v| Some(v.swap_remove(0)))
+                        }
                         _ => Ok(None),
                     })
                     .collect::<Result<Vec<Option<Tensor>>>>()?;
@@ -358,7 +416,7 @@ impl Session {
                         }
                     })
                     .collect::<Result<Vec<&Tensor>>>()?;
-                self.compute(node, &args)
+                Self::compute(state, node, &args)
             };
             let results: Vec<Result<Vec<Tensor>>> = if parallel && level.len() > 1 {
                 use rayon::prelude::*;
@@ -389,7 +447,7 @@ impl Session {
             .iter()
             .map(|s| match *s {
                 Source::Feed(i) => Ok(feeds[i].clone()),
-                Source::Live(p) => Ok(self.compute(&nodes[p], &[])?.swap_remove(0)),
+                Source::Live(p) => Ok(Self::compute(state, &nodes[p], &[])?.swap_remove(0)),
                 Source::Slot(k) => slots[k]
                     .clone()
                     .ok_or_else(|| Error::invalid("Session.run", "a fetch was not computed")),

@@ -2,7 +2,7 @@
 
 use super::{Graph, Node, Operation, Output};
 use crate::ops::{Const, NoOp, Placeholder};
-use crate::{fail, Error, Op, PartialShape, Result, TensorSpec};
+use crate::{fail, Error, Op, PartialShape, Result, TensorOps, TensorSpec};
 use ferroflow_tensor::{DType, Tensor};
 use std::sync::Arc;
 
@@ -27,15 +27,18 @@ impl Graph {
         inputs: &[&Output],
         name: NodeName<'_>,
     ) -> Result<(usize, Vec<Output>)> {
+        let mut local = Vec::with_capacity(inputs.len());
         for (i, x) in inputs.iter().enumerate() {
-            if !x.graph.same_as(self) {
-                fail!(
+            match self.capture(x)? {
+                Some(x) => local.push(x),
+                None => fail!(
                     op.default_name(),
                     "input #{i} ({}) must be from the same graph as the op",
                     x.name()
-                );
+                ),
             }
         }
+        let inputs: Vec<&Output> = local.iter().collect();
         let mut g = self.lock();
         let specs: Vec<TensorSpec> = inputs
             .iter()
@@ -85,6 +88,46 @@ impl Graph {
             })
             .collect();
         Ok((id, outputs))
+    }
+
+    /// `x` as a tensor of this graph: itself, or, when it belongs to an
+    /// enclosing graph, the placeholder capturing it (made on first use).
+    /// `None` if `x` is from an unrelated graph.
+    pub(crate) fn capture(&self, x: &Output) -> Result<Option<Output>> {
+        if x.graph.same_as(self) {
+            return Ok(Some(x.clone()));
+        }
+        let Some(parent) = self.parent() else {
+            return Ok(None);
+        };
+        let Some(outer) = parent.capture(x)? else {
+            return Ok(None);
+        };
+        let key = (outer.node, outer.index);
+        let found = self
+            .lock()
+            .captures
+            .iter()
+            .find(|c| c.0 == key)
+            .map(|c| c.1);
+        let node = match found {
+            Some(node) => node,
+            None => {
+                let spec = outer.spec();
+                let placeholder = Placeholder {
+                    dtype: spec.dtype,
+                    shape: spec.shape,
+                };
+                let (node, _) = self.add_node(Arc::new(placeholder), &[], NodeName::Default)?;
+                self.lock().captures.push((key, node));
+                node
+            }
+        };
+        Ok(Some(Output {
+            graph: self.clone(),
+            node,
+            index: 0,
+        }))
     }
 
     /// Adds a single-output op.

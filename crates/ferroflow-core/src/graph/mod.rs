@@ -23,6 +23,7 @@ mod scopes;
 
 pub(crate) use build::NodeName;
 pub use collections::{CollectionItem, GLOBAL_VARIABLES, TRAINABLE_VARIABLES};
+pub(crate) use output::innermost_graph;
 pub use output::{Operation, Output};
 pub use scopes::{ControlDependencies, DeviceScope, NameScope, Reuse, VariableScope};
 
@@ -30,7 +31,7 @@ use crate::{Op, TensorSpec};
 use naming::NameRegistry;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// The index of a node in its graph. Nodes are numbered in creation order,
 /// which is a topological order (a node's inputs exist before it).
@@ -66,6 +67,12 @@ pub(crate) struct GraphInner {
     pub(crate) variables: HashMap<String, crate::GraphVariable>,
     pub(crate) seed: Option<i64>,
     pub(crate) seeded_ops: i64,
+    /// The enclosing graph of a function graph (a `cond` branch, a loop
+    /// body), held weakly: the parent owns its function graphs.
+    pub(crate) parent: Option<(Weak<Mutex<GraphInner>>, u64)>,
+    /// Tensors of enclosing graphs used here, in first-use order: the
+    /// outer tensor (as seen from the parent) and its placeholder here.
+    pub(crate) captures: Vec<((NodeId, usize), NodeId)>,
 }
 
 /// A TensorFlow graph: named operations, scopes, collections and a seed.
@@ -93,6 +100,8 @@ impl Graph {
                 variables: HashMap::new(),
                 seed: None,
                 seeded_ops: 0,
+                parent: None,
+                captures: Vec::new(),
             })),
             id: NEXT.fetch_add(1, Ordering::Relaxed),
         }
@@ -140,6 +149,65 @@ impl Graph {
             *counter += 1;
             k
         })
+    }
+
+    /// A function graph inside `self` (a `cond` branch, a loop body): its
+    /// ops may use tensors of `self` and its ancestors, which are captured
+    /// as placeholders (see [`Graph::captures`]). It inherits the seed.
+    pub fn new_child(&self) -> Graph {
+        let child = Graph::new();
+        {
+            let mut c = child.lock();
+            c.parent = Some((Arc::downgrade(&self.inner), self.id));
+            c.seed = self.lock().seed;
+        }
+        child
+    }
+
+    /// The enclosing graph of a function graph.
+    pub fn parent(&self) -> Option<Graph> {
+        let (weak, id) = self.lock().parent.clone()?;
+        Some(Graph {
+            inner: weak.upgrade()?,
+            id,
+        })
+    }
+
+    /// The tensors of the parent graph this function graph uses, each with
+    /// the placeholder standing for it here, in first-use order.
+    pub fn captures(&self) -> Vec<(Output, Output)> {
+        let Some(parent) = self.parent() else {
+            return Vec::new();
+        };
+        let captures = self.lock().captures.clone();
+        captures
+            .into_iter()
+            .map(|((node, index), ph)| {
+                let outer = Output {
+                    graph: parent.clone(),
+                    node,
+                    index,
+                };
+                let inner = Output {
+                    graph: self.clone(),
+                    node: ph,
+                    index: 0,
+                };
+                (outer, inner)
+            })
+            .collect()
+    }
+
+    /// True if `self` is `other` or a function graph nested in it.
+    pub fn is_within(&self, other: &Graph) -> bool {
+        let mut g = Some(self.clone());
+        while let Some(cur) = g {
+            if cur.same_as(other) {
+                return true;
+            }
+            g = cur.parent();
+        }
+        false
     }
 
     /// True if both handles refer to the same graph.

@@ -186,13 +186,13 @@ impl PartialEq for Operation {
 
 impl TensorOps for Output {
     fn apply(op: Arc<dyn Op>, inputs: &[&Output]) -> Result<Vec<Output>> {
-        let Some(first) = inputs.first() else {
+        let Some(graph) = innermost_graph(inputs) else {
             fail!(
                 op.default_name(),
                 "a graph op without inputs needs a graph: use Graph::add_op"
             );
         };
-        first.graph.clone().add_op(op, inputs, None)
+        graph.add_op(op, inputs, None)
     }
 
     fn spec(&self) -> TensorSpec {
@@ -202,4 +202,16 @@ impl TensorOps for Output {
     fn constant_like(&self, value: Tensor) -> Result<Output> {
         self.graph.constant(value, "Const")
     }
+}
+
+/// The innermost graph of `outputs`' graphs, where an op on them goes: ops
+/// in a function graph may use tensors of the graphs around it.
+pub(crate) fn innermost_graph(outputs: &[&Output]) -> Option<Graph> {
+    let mut graph = &outputs.first()?.graph;
+    for x in outputs {
+        if x.graph.is_within(graph) {
+            graph = &x.graph;
+        }
+    }
+    Some(graph.clone())
 }

@@ -254,10 +254,14 @@ fn log1p_exp_neg_abs<H: TensorOps>(x: &H) -> Result<H> {
 /// ```
 pub fn sigmoid_cross_entropy_with_logits<H: TensorOps>(labels: &H, logits: &H) -> Result<H> {
     same_shape("sigmoid_cross_entropy_with_logits", labels, logits)?;
-    logits
-        .relu()?
+    // Selected, not relu/abs, so the gradient at 0 is TensorFlow's.
+    let zeros = logits.zeros_like()?;
+    let positive = logits.greater_equal(&zeros)?;
+    let relu_logits = positive.where_(logits, &zeros)?;
+    let neg_abs_logits = positive.where_(&logits.neg()?, logits)?;
+    relu_logits
         .sub(&logits.mul(labels)?)?
-        .add(&log1p_exp_neg_abs(logits)?)
+        .add(&neg_abs_logits.exp()?.log1p()?)
 }
 
 /// Sigmoid cross entropy with positive examples weighted by `pos_weight`,

@@ -878,6 +878,21 @@ fn graph_mode_runs_the_same_ops_and_gradients_as_eager() {
         Tensor::from([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [2.0, 2.0]])
     );
 
+    // Slicing a batch of unknown size, and its gradient.
+    let xs = g.placeholder(DType::F64, [None, Some(3)], "xs").unwrap();
+    let picked = xs.index(&s![.., Idx::slice(None, None, -2)]).unwrap();
+    assert_eq!(picked.get_shape().to_string(), "(?, 2)");
+    let dxs = gradients(&[&picked], &[&xs], None)
+        .unwrap()
+        .remove(0)
+        .unwrap();
+    assert_eq!(dxs.get_shape().to_string(), "(?, 3)");
+    let dxs = Session::new(&g)
+        .run(&[&dxs], &[(&xs, iota(&[2, 3]))])
+        .unwrap()
+        .remove(0);
+    assert_eq!(dxs, Tensor::from([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]));
+
     // Unknown batch dimensions flow through the shape rules.
     let batch = g.placeholder(DType::F64, [None, Some(4)], "batch").unwrap();
     let shape = |t: Result<ferroflow_core::graph::Output>| t.unwrap().get_shape().to_string();

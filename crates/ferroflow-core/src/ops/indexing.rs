@@ -169,18 +169,18 @@ impl OpDef for StridedSlice {
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let op = StridedSliceGrad {
-            input_shape: Shape::new(known_dims("StridedSlice", &a.inputs[0])?),
             spec: self.spec.clone(),
         };
-        Ok(vec![Some(apply1(op, &[&a.grads[0]])?)])
+        Ok(vec![Some(apply1(op, &[&a.inputs[0], &a.grads[0]])?)])
     }
 }
 
-/// The gradient of [`StridedSlice`]: scatters `dy` into zeros of the input
-/// shape, like TensorFlow's `StridedSliceGrad`.
+/// The gradient of [`StridedSlice`]: scatters `dy` into zeros of the
+/// sliced input's shape, like TensorFlow's `StridedSliceGrad`. Inputs: the
+/// sliced tensor (only its shape is read, so unknown dimensions resolve when
+/// it runs; TensorFlow passes the shape as a tensor) and `dy`.
 #[derive(Debug, Clone)]
 pub struct StridedSliceGrad {
-    pub input_shape: Shape,
     pub spec: StridedSliceSpec,
 }
 
@@ -192,27 +192,34 @@ impl OpDef for StridedSliceGrad {
         spec_attrs(&self.spec)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        check_arity("StridedSliceGrad", inputs, 1)?;
-        let plan = strided_slice_plan("StridedSliceGrad", &self.input_shape, &self.spec)?;
-        let expected = PartialShape::known(&plan.final_shape);
-        if !inputs[0].shape.is_compatible_with(&expected) {
+        check_arity("StridedSliceGrad", inputs, 2)?;
+        let (x, dy) = (&inputs[0], &inputs[1]);
+        let slice = StridedSlice {
+            spec: self.spec.clone(),
+        };
+        let expected = slice.infer(&[x.clone()])?.remove(0).shape;
+        if !dy.shape.is_compatible_with(&expected) {
             fail!(
                 "StridedSliceGrad",
                 "shape of dy was {} instead of {}",
-                inputs[0].shape.bracketed(),
+                dy.shape.bracketed(),
                 expected.bracketed()
             );
         }
-        let shape = PartialShape::known(&self.input_shape);
-        Ok(vec![TensorSpec::new(inputs[0].dtype, shape)])
+        Ok(vec![TensorSpec::new(dy.dtype, x.shape.clone())])
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let plan = strided_slice_plan(ctx.name, &self.input_shape, &self.spec)?;
-        let dx = kernel::strided_slice_grad(ctx.name, &self.input_shape, &plan, inputs[0])?;
-        Ok(vec![dx])
+        let (x, dy) = (inputs[0], inputs[1]);
+        let plan = strided_slice_plan(ctx.name, x.shape(), &self.spec)?;
+        Ok(vec![kernel::strided_slice_grad(
+            ctx.name,
+            x.shape(),
+            &plan,
+            dy,
+        )?])
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
-        Ok(vec![Some(a.grads[0].strided_slice(&self.spec)?)])
+        Ok(vec![None, Some(a.grads[0].strided_slice(&self.spec)?)])
     }
 }
 

@@ -174,3 +174,13 @@ fn projector_config_is_written_as_text() {
         "embeddings {\n  tensor_name: \"words\"\n  tensor_path: \"vectors.tsv\"\n}\n"
     );
 }
+
+#[test]
+fn an_unusable_logdir_is_an_error_naming_it() {
+    let dir = temp_dir("not_a_dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("plain_file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = EventFileWriter::new(&file).err().unwrap().to_string();
+    assert!(err.contains("plain_file"), "{err}");
+}

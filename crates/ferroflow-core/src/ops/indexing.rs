@@ -197,7 +197,7 @@ impl OpDef for StridedSliceGrad {
         let slice = StridedSlice {
             spec: self.spec.clone(),
         };
-        let expected = slice.infer(&[x.clone()])?.remove(0).shape;
+        let expected = slice.infer(std::slice::from_ref(x))?.remove(0).shape;
         if !dy.shape.is_compatible_with(&expected) {
             fail!(
                 "StridedSliceGrad",

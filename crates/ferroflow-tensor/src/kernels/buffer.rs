@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 /// Outputs with fewer elements than this are computed on the calling thread.
-/// Measured on the shared 2-core machine under load (`benches/elementwise.rs`
-/// era, 2026-11-25): a 2-thread split of a 64K-element map took 37 µs against
+/// Measured on the shared 2-core machine under load (2026-11-25, `map`
+/// against a plain loop): a 2-thread split of a 64K-element map took 37 µs against
 /// 13 µs on one thread, and was still 15 % slower at 1M elements, because a
 /// preempted worker stalls the join; 128K keeps the split's cost small
 /// against the work while still using both cores for large tensors.

@@ -139,6 +139,12 @@ def main():
     case(lines, "log_loss_batch", lambda z, p: losses.log_loss(
         z, p, reduction=losses.Reduction.SUM_OVER_BATCH_SIZE), dict(z=labels, p=preds))
 
+    x = values([4, 5], 1, 2, 27)
+    tf.random.set_seed(5)
+    lines.append(fmt("dropout", tf.nn.dropout(x, 0.4, seed=3)))
+    tf.random.set_seed(5)
+    lines.append(fmt("dropout_noise_shape", tf.nn.dropout(x, 0.5, noise_shape=[4, 1], seed=3)))
+
     with open(OUT, "w") as f:
         f.write("# Written by tools/make_nn_op_fixtures.py with TensorFlow %s\n" % tf.__version__)
         f.write("\n".join(lines) + "\n")

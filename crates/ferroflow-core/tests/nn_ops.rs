@@ -7,6 +7,7 @@ use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::ops::{Conv, ConvKind, FusedBatchNorm, SoftmaxCrossEntropy};
 use ferroflow_core::prelude::*;
+use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
 use ferroflow_core::testing::check_gradients;
 use ferroflow_core::{OpDef, PartialShape, Result, TensorSpec};
@@ -648,4 +649,46 @@ fn errors_name_the_op_and_shapes() {
         "sigmoid_cross_entropy_with_logits: logits and labels must have the same shape \
          ((2, 3) vs (3,))"
     );
+}
+
+#[test]
+fn dropout_matches_tensorflow_eager_and_graph() {
+    let fx = fixtures();
+    let x = values(&[4, 5], 1.0, 2.0, 27);
+    set_random_seed(Some(5));
+    close(
+        "dropout",
+        &x.dropout(0.4, None, Some(3), true).unwrap(),
+        &fx["dropout"],
+    );
+    set_random_seed(Some(5));
+    let y = x.dropout(0.5, Some(&[4, 1]), Some(3), true).unwrap();
+    close("dropout_noise_shape", &y, &fx["dropout_noise_shape"]);
+    // Not training, or rate 0: x itself.
+    assert_eq!(x.dropout(0.4, None, Some(3), false).unwrap().id(), x.id());
+    assert_eq!(x.dropout(0.0, None, None, true).unwrap().id(), x.id());
+    assert_eq!(
+        err_text(x.dropout(1.0, None, None, true)),
+        "dropout: `rate` must be a scalar tensor or a float in the range [0, 1). Received: rate=1"
+    );
+    // A graph builds random nodes with the same seeds, hence the same values.
+    let g = Graph::new();
+    g.set_random_seed(Some(5));
+    let gx = g.constant(x.clone(), "x").unwrap();
+    let gy = gx.dropout(0.4, None, Some(3), true).unwrap();
+    let out = Session::new(&g).run(&[&gy], &[]).unwrap();
+    close("graph dropout", &out[0], &fx["dropout"]);
+    // The gradient passes through kept elements only, scaled.
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    set_random_seed(Some(5));
+    let y = x.dropout(0.4, None, Some(3), true).unwrap();
+    let dx = tape.gradient(&y, &[&x]).unwrap().pop().flatten().unwrap();
+    let want: Vec<f32> = fx["dropout"]
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .map(|&v| if v == 0.0 { 0.0 } else { 1.0 / 0.6 })
+        .collect();
+    assert!(dx.allclose(&Tensor::from_vec(want, [4, 5]).unwrap(), 1e-6, 1e-6));
 }

@@ -41,7 +41,7 @@ impl DataFormat {
     }
 
     /// Brings a rank-4 NHWC `x` back to this layout.
-    pub(crate) fn from_nhwc<H: TensorOps>(self, x: &H) -> Result<H> {
+    pub(crate) fn nhwc_to_format<H: TensorOps>(self, x: &H) -> Result<H> {
         match self {
             DataFormat::Nhwc => Ok(x.clone()),
             DataFormat::Nchw => x.transpose(&[0, 3, 1, 2]),
@@ -596,13 +596,13 @@ pub trait ConvOps: TensorOps {
             input_shape: Shape::from(format.shape_to_nhwc(output_shape).as_slice()),
             window: window.clone(),
         };
-        format.from_nhwc(&apply1(op, &[filter, &format.to_nhwc(self)?])?)
+        format.nhwc_to_format(&apply1(op, &[filter, &format.to_nhwc(self)?])?)
     }
 
     /// Adds `bias` along the channel axis, like `tf.nn.bias_add(value, bias,
     /// data_format)`; NCHW needs a rank-4 value.
     fn bias_add(&self, bias: &Self, format: DataFormat) -> Result<Self> {
-        format.from_nhwc(&apply1(BiasAdd, &[&format.to_nhwc(self)?, bias])?)
+        format.nhwc_to_format(&apply1(BiasAdd, &[&format.to_nhwc(self)?, bias])?)
     }
 }
 
@@ -622,5 +622,5 @@ fn conv<H: TensorOps>(
         kind,
         window: window.clone(),
     };
-    format.from_nhwc(&apply1(op, &[&format.to_nhwc(x)?, w])?)
+    format.nhwc_to_format(&apply1(op, &[&format.to_nhwc(x)?, w])?)
 }

@@ -270,5 +270,5 @@ fn pool<H: TensorOps>(kind: PoolKind, x: &H, window: &Pool2d, format: DataFormat
         kind,
         window: window.clone(),
     };
-    format.from_nhwc(&apply1(op, &[&format.to_nhwc(x)?])?)
+    format.nhwc_to_format(&apply1(op, &[&format.to_nhwc(x)?])?)
 }

@@ -381,3 +381,29 @@ fn devices_are_recorded_and_gpus_need_soft_placement() {
         .unwrap();
     assert_eq!(out[0].to_scalar::<f32>().unwrap(), 1.0);
 }
+
+#[test]
+fn graph_seed_rules_follow_the_docstring() {
+    use ferroflow_core::random::DEFAULT_GRAPH_SEED;
+    // Neither seed: (0, 0), which means nondeterministic.
+    let g = Graph::new();
+    assert_eq!(g.op_seeds(None), (0, 0));
+    // Op seed only: the default graph seed.
+    assert_eq!(g.op_seeds(Some(5)), (DEFAULT_GRAPH_SEED, 5));
+    // Graph seed only: a counter of this graph's seeded random ops.
+    g.set_random_seed(Some(2));
+    assert_eq!(g.op_seeds(None), (2, 0));
+    assert_eq!(g.op_seeds(None), (2, 1));
+    // Both.
+    assert_eq!(g.op_seeds(Some(9)), (2, 9));
+    // A derived (0, 0) from real seeds is replaced.
+    let z = Graph::new();
+    z.set_random_seed(Some(0));
+    assert_eq!(z.op_seeds(None), (0, i32::MAX as i64));
+    // Unseeded random nodes still run, and differ between sessions.
+    let u = Graph::new();
+    let r = u.random(Distribution::Normal, &[8], DType::F32, 1.0, 0.0, None).unwrap();
+    let a = Session::new(&u).run(&[&r], &[]).unwrap().remove(0);
+    let b = Session::new(&u).run(&[&r], &[]).unwrap().remove(0);
+    assert_ne!(a, b);
+}

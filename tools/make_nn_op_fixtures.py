@@ -145,6 +145,26 @@ def main():
     tf.random.set_seed(5)
     lines.append(fmt("dropout_noise_shape", tf.nn.dropout(x, 0.5, noise_shape=[4, 1], seed=3)))
 
+    img = values([5, 6, 2], 0, 1, 28)
+    batch = values([3, 4, 5, 2], 0, 1, 29)
+    lines.append(fmt("resize_bilinear", tf.image.resize(img, [7, 4], "bilinear")))
+    lines.append(fmt("resize_nearest", tf.image.resize(batch, [3, 8], "nearest")))
+    lines.append(fmt("central_crop", tf.image.central_crop(img, 0.5)))
+    lines.append(fmt("central_crop_batch", tf.image.central_crop(batch, 0.7)))
+    lines.append(fmt("per_image_standardization", tf.image.per_image_standardization(batch)))
+    for name, f in [
+            ("flip_left_right", lambda x: tf.image.random_flip_left_right(x, seed=4)),
+            ("flip_up_down", lambda x: tf.image.random_flip_up_down(x, seed=4)),
+            ("brightness", lambda x: tf.image.random_brightness(x, 0.3, seed=4)),
+            ("contrast", lambda x: tf.image.random_contrast(x, 0.2, 1.8, seed=4))]:
+        for suffix, x in (("", img), ("_batch", batch)):
+            tf.random.set_seed(6)
+            out = [f(x) for _ in range(3)]  # successive draws continue the stream
+            lines.append(fmt(name + suffix, tf.stack(out)))
+    tf.random.set_seed(6)
+    lines.append(fmt("random_crop", tf.stack(
+        [tf.image.random_crop(batch, [2, 3, 3, 2], seed=4) for _ in range(3)])))
+
     with open(OUT, "w") as f:
         f.write("# Written by tools/make_nn_op_fixtures.py with TensorFlow %s\n" % tf.__version__)
         f.write("\n".join(lines) + "\n")

@@ -51,8 +51,8 @@ pub mod prelude {
         compute_weighted_loss, huber_loss, l2_loss, log_loss, mean_squared_error,
         sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
         sparse_softmax_cross_entropy_with_logits, weighted_cross_entropy_with_logits, ConvOps,
-        DataFormat, DropoutOps, NormalizationOps, Padding, Pool2d, PoolOps, RandomSource, Reduction,
-        Window2d,
+        DataFormat, DropoutOps, ImageOps, NormalizationOps, Padding, Pool2d, PoolOps, RandomSource,
+        Reduction, ResizeMethod, Window2d,
     };
     pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
     pub use ferroflow_tensor::{DType, Shape, Tensor};

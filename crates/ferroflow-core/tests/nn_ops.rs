@@ -5,7 +5,7 @@
 
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
-use ferroflow_core::ops::{Conv, ConvKind, FusedBatchNorm, SoftmaxCrossEntropy};
+use ferroflow_core::ops::{random_crop, Conv, ConvKind, FusedBatchNorm, SoftmaxCrossEntropy};
 use ferroflow_core::prelude::*;
 use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
@@ -691,4 +691,78 @@ fn dropout_matches_tensorflow_eager_and_graph() {
         .map(|&v| if v == 0.0 { 0.0 } else { 1.0 / 0.6 })
         .collect();
     assert!(dx.allclose(&Tensor::from_vec(want, [4, 5]).unwrap(), 1e-6, 1e-6));
+}
+
+#[test]
+fn image_ops_match_tensorflow() {
+    let fx = fixtures();
+    let img = values(&[5, 6, 2], 0.0, 1.0, 28);
+    let batch = values(&[3, 4, 5, 2], 0.0, 1.0, 29);
+    let resized = img.resize(&[7, 4], ResizeMethod::Bilinear).unwrap();
+    close("resize_bilinear", &resized, &fx["resize_bilinear"]);
+    let resized = batch
+        .resize(&[3, 8], ResizeMethod::NearestNeighbor)
+        .unwrap();
+    close("resize_nearest", &resized, &fx["resize_nearest"]);
+    close(
+        "central_crop",
+        &img.central_crop(0.5).unwrap(),
+        &fx["central_crop"],
+    );
+    let cropped = batch.central_crop(0.7).unwrap();
+    close("central_crop_batch", &cropped, &fx["central_crop_batch"]);
+    let standardized = batch.per_image_standardization().unwrap();
+    close(
+        "per_image_standardization",
+        &standardized,
+        &fx["per_image_standardization"],
+    );
+
+    type Augment = fn(&Tensor) -> Result<Tensor>;
+    let augments: [(&str, Augment); 4] = [
+        ("flip_left_right", |x| x.random_flip_left_right(Some(4))),
+        ("flip_up_down", |x| x.random_flip_up_down(Some(4))),
+        ("brightness", |x| x.random_brightness(0.3, Some(4))),
+        ("contrast", |x| x.random_contrast(0.2, 1.8, Some(4))),
+    ];
+    for (name, f) in augments {
+        for (suffix, x) in [("", &img), ("_batch", &batch)] {
+            set_random_seed(Some(6));
+            let draws: Vec<Tensor> = (0..3).map(|_| f(x).unwrap()).collect();
+            let case = format!("{name}{suffix}");
+            close(
+                &case,
+                &stack(&draws.iter().collect::<Vec<_>>(), 0).unwrap(),
+                &fx[&case],
+            );
+        }
+    }
+    set_random_seed(Some(6));
+    let crops: Vec<Tensor> = (0..3)
+        .map(|_| random_crop(&batch, &[2, 3, 3, 2], Some(4)).unwrap())
+        .collect();
+    close(
+        "random_crop",
+        &stack(&crops.iter().collect::<Vec<_>>(), 0).unwrap(),
+        &fx["random_crop"],
+    );
+
+    // Differentiable image functions.
+    let x = values_f64(&[2, 3, 4, 2], 0.0, 1.0, 7);
+    check("per_image_standardization", &[x.clone()], |v| {
+        v[0].per_image_standardization()
+    });
+    check("central_crop", &[x.clone()], |v| v[0].central_crop(0.5));
+    check("random_contrast", &[x.clone()], |v| {
+        set_random_seed(Some(1));
+        v[0].random_contrast(0.5, 1.5, Some(2))
+    });
+    assert_eq!(
+        err_text(values(&[4, 4], 0.0, 1.0, 1).central_crop(0.5)),
+        "central_crop: 'image' (shape (4, 4)) must have either 3 or 4 dimensions."
+    );
+    assert_eq!(
+        err_text(random_crop(&img, &[6, 6, 2], None)),
+        "random_crop: Need value.shape >= size, got [5, 6, 2] [6, 6, 2]"
+    );
 }

@@ -266,8 +266,10 @@ fn for_each_row<T: Sync, U: Send>(
         return;
     }
     if x.len() >= PAR_THRESHOLD && out.len() / out_len >= 4 {
+        // Tasks of at least PAR_THRESHOLD / 4 input elements: few joins.
         out.par_chunks_mut(out_len)
             .zip(x.par_chunks(in_len))
+            .with_min_len((PAR_THRESHOLD / 4 / in_len).max(1))
             .for_each(|(o, row)| f(o, row));
     } else {
         out.chunks_mut(out_len)

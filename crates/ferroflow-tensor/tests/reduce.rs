@@ -349,3 +349,31 @@ fn softmax_edge_cases_and_errors() {
         "LogSoftmax: expected dtype float32 or float64, got int32"
     );
 }
+
+#[test]
+fn float_sums_do_not_depend_on_the_thread_count() {
+    let run = |threads: usize, x: &Tensor, axes: &[usize]| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            reduce("Sum", x, axes, false, ReduceKind::Sum)
+                .unwrap()
+                .to_vec::<f32>()
+                .unwrap()
+        })
+    };
+    let full = Tensor::from_vec(f32s(300_007), [300_007]).unwrap();
+    let cols = Tensor::from_vec(f32s(400 * 700), [400, 700]).unwrap();
+    for (x, axes) in [(&full, &[0][..]), (&cols, &[0]), (&cols, &[1])] {
+        let one = run(1, x, axes);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&one),
+            bits(&run(3, x, axes)),
+            "{:?} {axes:?}",
+            x.dims()
+        );
+    }
+}

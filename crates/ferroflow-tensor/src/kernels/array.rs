@@ -234,7 +234,7 @@ fn dot(index: &[usize], strides: &[isize]) -> isize {
 }
 
 /// Copies the elements `view` selects from `src`, in output order.
-pub(crate) fn gather_strided<T: Item>(src: &[T], view: &StridedView) -> Vec<T> {
+fn gather_strided<T: Item>(src: &[T], view: &StridedView) -> Vec<T> {
     let mut out = vec![T::default(); view.len()];
     let (n, step) = view.row();
     let rows_per_chunk = (PARALLEL_MIN / n.max(1)).max(1);

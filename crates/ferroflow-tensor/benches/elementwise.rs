@@ -15,11 +15,7 @@ const COLS: usize = 1024;
 type Case<'a> = (&'static str, f64, Box<dyn Fn() -> Result<Tensor> + 'a>);
 
 fn main() -> Result<()> {
-    let sizes: Vec<usize> = std::env::var("SIZES")
-        .unwrap_or_else(|_| "1048576,4194304,16777216".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let sizes = common::sizes("1048576,4194304,16777216");
     println!("element-wise f32, {} rayon threads", common::threads());
     for n in sizes {
         let x = Tensor::from_vec(common::values(n, 1), [n / COLS, COLS])?;

@@ -8,11 +8,7 @@ use ferroflow_tensor::kernels::matmul::matmul;
 use ferroflow_tensor::Tensor;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("SIZES")
-        .unwrap_or_else(|_| "128,512,1024,2048".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let sizes = common::sizes("128,512,1024,2048");
     println!("matmul f32, {} rayon threads", common::threads());
     for n in sizes {
         let a = Tensor::from_vec(common::values(n * n, 1), [n, n]).expect("n*n values");

@@ -1,6 +1,9 @@
 //! Timing shared by the kernel benches: calibrated repetitions, 7 samples,
 //! median, as the peer scripts in `shared/bench/peers` do.
 
+// Each bench compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
 use std::time::Instant;
 
 /// Samples per measurement.
@@ -50,4 +53,14 @@ pub fn values(n: usize, seed: u64) -> Vec<f32> {
 /// The rayon thread count, for the report line.
 pub fn threads() -> usize {
     rayon::current_num_threads()
+}
+
+/// The sizes listed in the `SIZES` environment variable (comma-separated),
+/// or `default`.
+pub fn sizes(default: &str) -> Vec<usize> {
+    std::env::var("SIZES")
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! Element-wise kernels: unary maps, binary maps with NumPy broadcasting,
 //! `tf.where` and `tf.broadcast_to`.
 //!
-//! Outputs are written in contiguous chunks ([`build_vec`]), in parallel
+//! Outputs are written uninitialised in contiguous chunks, in parallel
 //! for large outputs. Inputs are read through a [`BroadcastPlan`], so
 //! same-shape operands are one contiguous run, a scalar operand is a repeated
 //! value, and other broadcasts are runs over the innermost contiguous

@@ -263,12 +263,16 @@ fn pooling_matches_tensorflow_and_differentiates() {
         valid1,
         Pool2d::new([2, 3], [1, 2], Padding::Same),
     ] {
-        check(&format!("max_pool {pool:?}"), &[x.clone()], |v| {
-            v[0].max_pool2d(&pool, NHWC)
-        });
-        check(&format!("avg_pool {pool:?}"), &[x.clone()], |v| {
-            v[0].avg_pool2d(&pool, NHWC)
-        });
+        check(
+            &format!("max_pool {pool:?}"),
+            std::slice::from_ref(&x),
+            |v| v[0].max_pool2d(&pool, NHWC),
+        );
+        check(
+            &format!("avg_pool {pool:?}"),
+            std::slice::from_ref(&x),
+            |v| v[0].avg_pool2d(&pool, NHWC),
+        );
     }
     check("avg_pool NCHW", &[nchw_of(&x)], |v| {
         v[0].avg_pool2d(
@@ -423,7 +427,7 @@ fn losses_match_tensorflow_and_differentiate() {
         softmax_cross_entropy_with_logits(&v[0].softmax()?, &v[1])
     });
     let sparse = Tensor::from([[3i64, 0], [1, 2]]);
-    check("sparse_softmax_ce", &[logits.clone()], |v| {
+    check("sparse_softmax_ce", std::slice::from_ref(&logits), |v| {
         sparse_softmax_cross_entropy_with_logits(&sparse, &v[0])
     });
     check("sigmoid_ce", &two, |v| {
@@ -432,7 +436,7 @@ fn losses_match_tensorflow_and_differentiate() {
     check("weighted_ce", &two, |v| {
         weighted_cross_entropy_with_logits(&v[0], &v[1], 0.3)
     });
-    check("l2_loss", &[logits.clone()], |v| l2_loss(&v[0]));
+    check("l2_loss", std::slice::from_ref(&logits), |v| l2_loss(&v[0]));
     let w = values_f64(&[2, 1, 4], 0.0, 2.0, 3);
     let preds = values_f64(&[2, 2, 4], 0.05, 0.95, 4);
     let two = [labels, preds];
@@ -749,11 +753,13 @@ fn image_ops_match_tensorflow() {
 
     // Differentiable image functions.
     let x = values_f64(&[2, 3, 4, 2], 0.0, 1.0, 7);
-    check("per_image_standardization", &[x.clone()], |v| {
+    check("per_image_standardization", std::slice::from_ref(&x), |v| {
         v[0].per_image_standardization()
     });
-    check("central_crop", &[x.clone()], |v| v[0].central_crop(0.5));
-    check("random_contrast", &[x.clone()], |v| {
+    check("central_crop", std::slice::from_ref(&x), |v| {
+        v[0].central_crop(0.5)
+    });
+    check("random_contrast", &[x], |v| {
         set_random_seed(Some(1));
         v[0].random_contrast(0.5, 1.5, Some(2))
     });

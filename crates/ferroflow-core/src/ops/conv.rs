@@ -241,6 +241,39 @@ pub struct Conv {
     pub window: Window2d,
 }
 
+impl Conv {
+    fn of(kind: ConvKind, window: &Window2d) -> Conv {
+        Conv {
+            kind,
+            window: window.clone(),
+        }
+    }
+
+    fn forward<H: TensorOps>(&self, x: &H, w: &H) -> Result<H> {
+        apply1(self.clone(), &[x, w])
+    }
+
+    /// The gradient for the input (shaped like `x`), as a backprop op.
+    fn input_grad<H: TensorOps>(&self, x: &H, w: &H, dy: &H) -> Result<H> {
+        let op = ConvBackpropInput {
+            kind: self.kind,
+            input_shape: known_shape(self.kind.forward_type(), "input", x)?,
+            window: self.window.clone(),
+        };
+        apply1(op, &[w, dy])
+    }
+
+    /// The gradient for the filter (shaped like `w`), as a backprop op.
+    fn filter_grad<H: TensorOps>(&self, x: &H, w: &H, dy: &H) -> Result<H> {
+        let op = ConvBackpropFilter {
+            kind: self.kind,
+            filter_shape: known_shape(self.kind.forward_type(), "filter", w)?,
+            window: self.window.clone(),
+        };
+        apply1(op, &[x, dy])
+    }
+}
+
 impl OpDef for Conv {
     fn op_type(&self) -> &'static str {
         self.kind.forward_type()
@@ -277,20 +310,9 @@ impl OpDef for Conv {
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let (x, w, dy) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        let op = self.op_type();
-        let dx = ConvBackpropInput {
-            kind: self.kind,
-            input_shape: known_shape(op, "input", x)?,
-            window: self.window.clone(),
-        };
-        let dw = ConvBackpropFilter {
-            kind: self.kind,
-            filter_shape: known_shape(op, "filter", w)?,
-            window: self.window.clone(),
-        };
         Ok(vec![
-            Some(apply1(dx, &[w, dy])?),
-            Some(apply1(dw, &[x, dy])?),
+            Some(self.input_grad(x, w, dy)?),
+            Some(self.filter_grad(x, w, dy)?),
         ])
     }
 }
@@ -367,18 +389,10 @@ impl OpDef for ConvBackpropInput {
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let (w, dy, g) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        let dw = ConvBackpropFilter {
-            kind: self.kind,
-            filter_shape: known_shape(self.op_type(), "filter", w)?,
-            window: self.window.clone(),
-        };
-        let ddy = Conv {
-            kind: self.kind,
-            window: self.window.clone(),
-        };
+        let conv = Conv::of(self.kind, &self.window);
         Ok(vec![
-            Some(apply1(dw, &[g, dy])?),
-            Some(apply1(ddy, &[g, w])?),
+            Some(conv.filter_grad(g, w, dy)?),
+            Some(conv.forward(g, w)?),
         ])
     }
 }
@@ -445,18 +459,10 @@ impl OpDef for ConvBackpropFilter {
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let (x, dy, g) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        let dx = ConvBackpropInput {
-            kind: self.kind,
-            input_shape: known_shape(self.op_type(), "input", x)?,
-            window: self.window.clone(),
-        };
-        let ddy = Conv {
-            kind: self.kind,
-            window: self.window.clone(),
-        };
+        let conv = Conv::of(self.kind, &self.window);
         Ok(vec![
-            Some(apply1(dx, &[g, dy])?),
-            Some(apply1(ddy, &[x, g])?),
+            Some(conv.input_grad(x, g, dy)?),
+            Some(conv.forward(x, g)?),
         ])
     }
 }
@@ -618,9 +624,5 @@ fn conv<H: TensorOps>(
     if format == DataFormat::Nchw {
         rank4_dims(kind.forward_type(), "input", &x.spec())?;
     }
-    let op = Conv {
-        kind,
-        window: window.clone(),
-    };
-    format.nhwc_to_format(&apply1(op, &[&format.to_nhwc(x)?, w])?)
+    format.nhwc_to_format(&Conv::of(kind, window).forward(&format.to_nhwc(x)?, w)?)
 }

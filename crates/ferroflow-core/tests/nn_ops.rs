@@ -10,7 +10,7 @@ use ferroflow_core::prelude::*;
 use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
 use ferroflow_core::testing::check_gradients;
-use ferroflow_core::{OpDef, PartialShape, Result, TensorSpec};
+use ferroflow_core::{AttrValue, OpDef, PartialShape, Result, TensorSpec};
 use std::collections::HashMap;
 
 /// Well-spread values in [lo, hi) (a golden-ratio sequence started at
@@ -543,12 +543,51 @@ fn static_shapes_with_unknown_dims() {
         ])
         .unwrap();
     assert_eq!(out[1].shape.to_string(), "(4,)");
-    let sce = SoftmaxCrossEntropy { sparse: true };
+    let sce = SoftmaxCrossEntropy {
+        sparse_labels: Some(DType::I64),
+    };
     let labels = TensorSpec::new(DType::I64, PartialShape::from_dims(&[None]));
     let out = sce.infer(&[f32(&[None, Some(10)]), labels]).unwrap();
     assert_eq!(
         (out[0].shape.to_string(), out[1].shape.to_string()),
         ("(?,)".into(), "(?, 10)".into())
+    );
+}
+
+#[test]
+fn graph_def_attributes() {
+    let conv = Conv {
+        kind: ConvKind::Depthwise,
+        window: Window2d::new([2, 3], Padding::Explicit(vec![(1, 2), (0, 1)])).dilated([1, 2]),
+    };
+    assert_eq!(conv.op_type(), "DepthwiseConv2dNative");
+    let ints = |v: &[i64]| AttrValue::Ints(v.to_vec());
+    assert_eq!(
+        conv.attrs(),
+        vec![
+            ("strides", ints(&[1, 2, 3, 1])),
+            ("data_format", AttrValue::Str("NHWC".into())),
+            ("padding", AttrValue::Str("EXPLICIT".into())),
+            ("explicit_paddings", ints(&[0, 0, 1, 2, 0, 1, 0, 0])),
+            ("dilations", ints(&[1, 1, 2, 1])),
+        ]
+    );
+    let sce = SoftmaxCrossEntropy {
+        sparse_labels: Some(DType::I32),
+    };
+    assert_eq!(sce.op_type(), "SparseSoftmaxCrossEntropyWithLogits");
+    assert_eq!(sce.attrs(), vec![("Tlabels", AttrValue::Type(DType::I32))]);
+    let bn = FusedBatchNorm {
+        epsilon: 0.001,
+        training: false,
+    };
+    assert_eq!(
+        bn.attrs(),
+        vec![
+            ("epsilon", AttrValue::Float(0.001)),
+            ("is_training", AttrValue::Bool(false)),
+            ("data_format", AttrValue::Str("NHWC".into())),
+        ]
     );
 }
 

@@ -336,10 +336,7 @@ impl OpDef for ConvBackpropInput {
         }
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        let mut attrs = self.kind.attrs(&self.window);
-        let sizes = self.input_shape.dims().iter().map(|&d| d as i64).collect();
-        attrs.push(("input_sizes", AttrValue::Ints(sizes)));
-        attrs
+        self.kind.attrs(&self.window)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
@@ -416,10 +413,7 @@ impl OpDef for ConvBackpropFilter {
         }
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        let mut attrs = self.kind.attrs(&self.window);
-        let sizes = self.filter_shape.dims().iter().map(|&d| d as i64).collect();
-        attrs.push(("filter_sizes", AttrValue::Ints(sizes)));
-        attrs
+        self.kind.attrs(&self.window)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();

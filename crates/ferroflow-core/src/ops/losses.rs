@@ -3,7 +3,9 @@
 //! `l2_loss`, and `tf.compat.v1.losses`' weighted losses with reductions.
 
 use super::{check_arity, check_dtype, Accepts, ArrayOps, CompareOps, MathOps, NnOps, ReduceOps};
-use crate::{fail, Error, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec};
+use crate::{
+    fail, AttrValue, Error, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
+};
 use ferroflow_tensor::kernels::reduce::log_softmax;
 use ferroflow_tensor::{with_float_type, DType, Element, Tensor};
 use std::sync::Arc;
@@ -16,16 +18,28 @@ use std::sync::Arc;
 /// `softmax(logits) - labels` `[batch, classes]`, as TensorFlow's kernels.
 #[derive(Debug, Clone, Copy)]
 pub struct SoftmaxCrossEntropy {
-    pub sparse: bool,
+    /// `None` for dense labels; the integer dtype of sparse labels.
+    pub sparse_labels: Option<DType>,
+}
+
+impl SoftmaxCrossEntropy {
+    fn is_sparse(&self) -> bool {
+        self.sparse_labels.is_some()
+    }
 }
 
 impl OpDef for SoftmaxCrossEntropy {
     fn op_type(&self) -> &'static str {
-        if self.sparse {
+        if self.is_sparse() {
             "SparseSoftmaxCrossEntropyWithLogits"
         } else {
             "SoftmaxCrossEntropyWithLogits"
         }
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        self.sparse_labels
+            .map(|t| vec![("Tlabels", AttrValue::Type(t))])
+            .unwrap_or_default()
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
@@ -44,12 +58,19 @@ impl OpDef for SoftmaxCrossEntropy {
             }
         };
         let l = dims("logits", &logits.shape, 2)?;
-        let batch = if self.sparse {
+        let batch = if self.is_sparse() {
             if !matches!(labels.dtype, DType::I32 | DType::I64) {
                 fail!(
                     op,
                     "Value passed to parameter 'labels' has DataType {} not in list of \
                      allowed values: int32, int64",
+                    labels.dtype
+                );
+            }
+            if let Some(want) = self.sparse_labels.filter(|&t| t != labels.dtype) {
+                fail!(
+                    op,
+                    "labels must be a {want} tensor, got a {} tensor",
                     labels.dtype
                 );
             }
@@ -86,7 +107,7 @@ impl OpDef for SoftmaxCrossEntropy {
             }
             l[0].or(y[0])
         };
-        let classes = l[1].or(if self.sparse {
+        let classes = l[1].or(if self.is_sparse() {
             None
         } else {
             labels.shape.dims().and_then(|d| d[1])
@@ -103,7 +124,7 @@ impl OpDef for SoftmaxCrossEntropy {
         let [batch, classes] = [logits.dims()[0], logits.dims()[1]];
         let log_p = log_softmax(ctx.name, logits)?;
         // Dense labels as one row of weights per example.
-        let dense: Vec<f64> = if self.sparse {
+        let dense: Vec<f64> = if self.is_sparse() {
             let mut d = vec![0.0; batch * classes];
             for (row, label) in labels.to_f64_vec()?.into_iter().enumerate() {
                 if !(0.0..classes as f64).contains(&label) {
@@ -151,7 +172,7 @@ impl OpDef for SoftmaxCrossEntropy {
             .sub(&d_backprop.mul(&p)?.reduce_sum(-1, true)?)?
             .mul(&p)?;
         let d_logits = d_loss.mul(backprop)?.add(&through_backprop)?;
-        let d_labels = match self.sparse {
+        let d_labels = match self.is_sparse() {
             true => None,
             false => Some(d_loss.mul(&logits.log_softmax()?)?.add(d_backprop)?.neg()?),
         };
@@ -162,7 +183,9 @@ impl OpDef for SoftmaxCrossEntropy {
 /// Runs a [`SoftmaxCrossEntropy`] on `logits` flattened to 2-D, returning
 /// the loss in the shape of `logits` without its last axis.
 fn softmax_cross_entropy<H: TensorOps>(sparse: bool, labels: &H, logits: &H) -> Result<H> {
-    let op = SoftmaxCrossEntropy { sparse };
+    let op = SoftmaxCrossEntropy {
+        sparse_labels: sparse.then(|| labels.dtype()),
+    };
     let name = OpDef::op_type(&op);
     let dims = logits.static_shape().dims().map(<[_]>::to_vec);
     let Some(dims) = dims.filter(|d| !d.is_empty()) else {

@@ -31,15 +31,15 @@ def run_tf1(make):
         g = v1.placeholder(tf.float32, [3])
         opt = make()
         train = opt.apply_gradients([(g, w)])
-        slots = {name: opt.get_slot(w, name).op.name for name in opt.get_slot_names()}
+        slots = [opt.get_slot(w, name) for name in opt.get_slot_names()]
         with v1.Session() as sess:
             sess.run(v1.global_variables_initializer())
             steps = []
             for grad in GRADS:
                 sess.run(train, {g: grad})
                 steps.append(sess.run(w).tolist())
-            slot_values = {k: sess.run(opt.get_slot(w, k)).tolist() for k in slots}
-        return {"steps": steps, "slot_names": sorted(slots.values()), "slots": slot_values}
+            slot_values = {s.op.name: sess.run(s).tolist() for s in slots}
+        return {"steps": steps, "slot_names": sorted(slot_values), "slots": slot_values}
 
 
 def run_adamw():

@@ -32,6 +32,8 @@ pub use ferroflow_core::graph;
 pub use ferroflow_core::session;
 /// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
 pub use ferroflow_core::gradients::gradients;
+/// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
+pub use ferroflow_core::optimizers as train;
 /// Variable initializers (`glorot_uniform`, `VarianceScaling`, …).
 pub use ferroflow_core::initializers;
 /// Seeds and random streams (`set_random_seed`).

@@ -1,7 +1,7 @@
 //! The eager driver: applies an [`Optimizer`]'s update to [`Variable`]s
 //! at once.
 
-use super::{check_gradient, slot_name, Optimizer};
+use super::{check_gradient, Optimizer};
 use crate::initializers::filled;
 use crate::ops::{ArrayOps, MathOps};
 use crate::{fail, Result, TensorOps, Variable, Watchable};
@@ -53,7 +53,7 @@ impl<O: Optimizer> EagerOptimizer<O> {
     /// Slot `name` (`Adam`, `Adam_1`, …) of `var`, once it has one.
     pub fn get_slot(&self, var: &Variable, name: &str) -> Option<&Variable> {
         let slots = self.slots.get(&var.watch_id())?;
-        let index = (0..slots.len()).position(|i| slot_name(self.optimizer.name(), i) == name)?;
+        let index = self.optimizer.slot_names().iter().position(|n| n == name)?;
         Some(&slots[index])
     }
 
@@ -65,7 +65,7 @@ impl<O: Optimizer> EagerOptimizer<O> {
             fail!("apply_gradients", "No gradients provided for any variable.");
         };
         for (grad, var) in grads_and_vars {
-            check_gradient(&grad.spec(), &var.name(), var.dtype(), &var.shape())?;
+            check_gradient(&grad.spec(), var.name(), var.dtype(), &var.shape())?;
         }
         if self.powers.is_empty() {
             self.powers = self
@@ -120,11 +120,11 @@ impl<O: Optimizer> EagerOptimizer<O> {
         let (shape, dtype) = (var.shape(), var.dtype());
         let slots = self
             .optimizer
-            .slot_initial_values()
+            .slot_names()
             .into_iter()
-            .enumerate()
-            .map(|(i, init)| {
-                let name = format!("{}/{}", var.name(), slot_name(self.optimizer.name(), i));
+            .zip(self.optimizer.slot_initial_values())
+            .map(|(slot, init)| {
+                let name = format!("{}/{}", var.name(), slot);
                 Ok(Variable::with_options(
                     filled(shape.dims(), dtype, init)?,
                     &name,

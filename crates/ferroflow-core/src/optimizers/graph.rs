@@ -2,7 +2,7 @@
 //! nodes to a graph, like TF1's `optimizer.minimize` and
 //! `apply_gradients`; and the global step.
 
-use super::{check_gradient, slot_name, Optimizer};
+use super::{check_gradient, Optimizer};
 use crate::gradients::gradients;
 use crate::graph::{Graph, NodeName, Operation, Output};
 use crate::initializers::filled;
@@ -67,15 +67,8 @@ impl<O: Optimizer> GraphOptimizer<O> {
     pub fn get_slot(&self, var: &GraphVariable, name: &str) -> Option<&GraphVariable> {
         let key = (var.value().graph().id(), var.op_name());
         let slots = self.slots.get(&key)?;
-        let index = (0..slots.len()).position(|i| slot_name(self.optimizer.name(), i) == name)?;
+        let index = self.optimizer.slot_names().iter().position(|n| n == name)?;
         Some(&slots[index])
-    }
-
-    /// The names of the slots, like `optimizer.get_slot_names()`.
-    pub fn get_slot_names(&self) -> Vec<String> {
-        (0..self.optimizer.slot_initial_values().len())
-            .map(|i| slot_name(self.optimizer.name(), i))
-            .collect()
     }
 
     /// Adds gradients of `loss` with respect to `var_list` (the trainable
@@ -192,11 +185,11 @@ impl<O: Optimizer> GraphOptimizer<O> {
         let (shape, dtype) = (var.shape(), var.dtype());
         let slots = self
             .optimizer
-            .slot_initial_values()
+            .slot_names()
             .into_iter()
-            .enumerate()
-            .map(|(i, init)| {
-                let name = format!("{}/{}", var.op_name(), slot_name(self.optimizer.name(), i));
+            .zip(self.optimizer.slot_initial_values())
+            .map(|(slot, init)| {
+                let name = format!("{}/{}", var.op_name(), slot);
                 graph.variable(filled(shape.dims(), dtype, init)?, &name, false)
             })
             .collect::<Result<Vec<_>>>()?;

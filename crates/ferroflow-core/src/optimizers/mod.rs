@@ -65,6 +65,17 @@ pub trait Optimizer: Sized {
         Vec::new()
     }
 
+    /// The slot names, in slot order (`Adam`, `Adam_1`), like
+    /// `get_slot_names()`.
+    fn slot_names(&self) -> Vec<String> {
+        (0..self.slot_initial_values().len())
+            .map(|i| match i {
+                0 => self.name().to_string(),
+                i => format!("{}_{i}", self.name()),
+            })
+            .collect()
+    }
+
     /// The power variables: names and factors.
     fn powers(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
@@ -93,14 +104,6 @@ pub trait Optimizer: Sized {
     }
 }
 
-/// The name of slot `index` of optimizer `name`: `Adam`, `Adam_1`, …
-pub fn slot_name(name: &str, index: usize) -> String {
-    match index {
-        0 => name.to_string(),
-        i => format!("{name}_{i}"),
-    }
-}
-
 /// Checks that a gradient fits its variable and that the variable is a
 /// floating-point one.
 fn check_gradient(grad: &TensorSpec, var_name: &str, dtype: DType, shape: &Shape) -> Result<()> {
@@ -115,7 +118,7 @@ fn check_gradient(grad: &TensorSpec, var_name: &str, dtype: DType, shape: &Shape
             "apply_gradients",
             "gradient of dtype {} and shape {} does not match variable '{var_name}' of dtype {dtype} and shape {shape}",
             grad.dtype,
-            grad.shape
+            grad.shape.bracketed()
         );
     }
     Ok(())

@@ -509,6 +509,54 @@ fn graph_session_equals_eager() {
 }
 
 #[test]
+fn graph_gradients_with_unknown_batch() {
+    // The backprop ops read the input shape at run time (`Shape` nodes).
+    let g = Graph::new();
+    let px = g
+        .placeholder(DType::F64, [None, Some(5), Some(5), Some(2)], "x")
+        .unwrap();
+    let w = values_f64(&[3, 3, 2, 3], -1.0, 1.0, 2);
+    let gw = g.constant(w.clone(), "w").unwrap();
+    let pool = Pool2d::new([2, 2], [2, 2], Padding::Same);
+    let stride2 = Window2d::new([2, 2], Padding::Same);
+    let f = |x: &Output, w: &Output| -> Result<Output> {
+        x.conv2d(w, &stride2, NHWC)?
+            .avg_pool2d(&pool, NHWC)?
+            .square()?
+            .reduce_sum(None::<&[i64]>, false)
+    };
+    let loss = f(&px, &gw).unwrap();
+    assert_eq!(
+        px.conv2d(&gw, &stride2, NHWC)
+            .unwrap()
+            .static_shape()
+            .to_string(),
+        "(?, 3, 3, 3)"
+    );
+    let grads = gradients(&[&loss], &[&px, &gw], None).unwrap();
+    let (dx, dw) = (grads[0].clone().unwrap(), grads[1].clone().unwrap());
+    assert_eq!(dx.static_shape().to_string(), "(?, 5, 5, 2)");
+    let x = values_f64(&[3, 5, 5, 2], -1.0, 1.0, 1);
+    let out = Session::new(&g)
+        .run(&[&dx, &dw], &[(&px, x.clone())])
+        .unwrap();
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    tape.watch(&w);
+    let y = x
+        .conv2d(&w, &stride2, NHWC)
+        .unwrap()
+        .avg_pool2d(&pool, NHWC)
+        .unwrap()
+        .square()
+        .unwrap();
+    let eager = tape.gradient(&y, &[&x, &w]).unwrap();
+    for (got, want) in out.iter().zip(eager) {
+        assert!(got.allclose(&want.unwrap(), 1e-12, 1e-12));
+    }
+}
+
+#[test]
 fn static_shapes_with_unknown_dims() {
     let f32 = |d: &[Option<usize>]| TensorSpec::new(DType::F32, PartialShape::from_dims(d));
     let conv = Conv {
@@ -521,7 +569,14 @@ fn static_shapes_with_unknown_dims() {
             f32(&[Some(3), Some(3), Some(3), Some(8)]),
         ])
         .unwrap();
-    assert_eq!(out[0].shape.to_string(), "(?, ?, ?, 8)");
+    assert_eq!(out[0].shape.to_string(), "(?, 3, 3, 8)");
+    let out = conv
+        .infer(&[
+            f32(&[Some(2), None, Some(5), Some(3)]),
+            f32(&[Some(3), Some(3), Some(3), Some(8)]),
+        ])
+        .unwrap();
+    assert_eq!(out[0].shape.to_string(), "(2, ?, ?, 8)");
     let out = conv
         .infer(&[
             f32(&[Some(1), Some(5), Some(5), Some(3)]),

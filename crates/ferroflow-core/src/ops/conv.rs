@@ -8,7 +8,7 @@
 use super::{check_arity, check_dtype, Accepts, ArrayOps, ManipOps};
 use crate::handle::apply1;
 use crate::{
-    fail, AttrValue, Error, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
+    fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
 use ferroflow_tensor::kernels::conv::{
     conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_geometry, Conv2dGeometry,
@@ -19,7 +19,7 @@ use ferroflow_tensor::kernels::depthwise::{
 };
 use ferroflow_tensor::kernels::norm::{bias_add, bias_add_grad};
 pub use ferroflow_tensor::kernels::window::Padding;
-use ferroflow_tensor::{Shape, Tensor};
+use ferroflow_tensor::{DType, Shape, Tensor};
 
 /// The layout of image tensors, like TensorFlow's `data_format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -178,8 +178,8 @@ pub(crate) fn same_dtypes(op: &str, inputs: &[TensorSpec]) -> Result<()> {
     Ok(())
 }
 
-/// The output spec of a convolution of `x` by `w`, exact when both shapes
-/// are known, else with the dimensions that are known.
+/// The output spec of a convolution of `x` by `w`: the spatial size is
+/// known when the image size and the filter are, whatever the batch.
 fn conv_spec(
     kind: ConvKind,
     op: &str,
@@ -189,48 +189,81 @@ fn conv_spec(
 ) -> Result<TensorSpec> {
     let xd = rank4_dims(op, "input", x)?;
     let wd = rank4_dims(op, "filter", w)?;
-    if let (Some(xs), Some(ws)) = (x.shape.to_shape(), w.shape.to_shape()) {
-        let g = kind.geometry(op, &xs, &ws, win)?;
+    let (Some(xd), Some(wd)) = (xd, wd) else {
+        let batch = xd.and_then(|d| d[0]);
         return Ok(TensorSpec::new(
             x.dtype,
-            PartialShape::known(&g.output_shape()),
+            PartialShape::from_dims(&[batch, None, None, None]),
         ));
-    }
-    if let (Some(xd), Some(wd)) = (xd, wd) {
-        if let (Some(a), Some(b)) = (xd[3], wd[2]) {
-            if a != b {
-                fail!(
-                    op,
-                    "input depth must be evenly divisible by filter depth: {a} vs {b} \
-                     (input {}, filter {})",
-                    x.shape.bracketed(),
-                    w.shape.bracketed()
-                );
-            }
+    };
+    if let (Some(a), Some(b)) = (xd[3], wd[2]) {
+        if a != b {
+            fail!(
+                op,
+                "input depth must be evenly divisible by filter depth: {a} vs {b} \
+                 (input {}, filter {})",
+                x.shape.bracketed(),
+                w.shape.bracketed()
+            );
         }
     }
-    let batch = xd.and_then(|d| d[0]);
-    let out_c = wd.and_then(|d| match kind {
-        ConvKind::Dense => d[3],
-        ConvKind::Depthwise => Some(d[2]? * d[3]?),
-    });
-    Ok(TensorSpec::new(
-        x.dtype,
-        PartialShape::from_dims(&[batch, None, None, out_c]),
+    let mut out = match kind {
+        ConvKind::Dense => [xd[0], None, None, wd[3]],
+        ConvKind::Depthwise => [xd[0], None, None, wd[2].zip(wd[3]).map(|(c, m)| c * m)],
+    };
+    if let (Some(h), Some(wi), Some(ws)) = (xd[1], xd[2], w.shape.to_shape()) {
+        // One image of the filter's depth has the same output size.
+        let probe = Shape::from([1, h, wi, ws.dims()[2]]);
+        let g = kind.geometry(op, &probe, &ws, win)?;
+        out[1] = Some(g.output[0]);
+        out[2] = Some(g.output[1]);
+    }
+    Ok(TensorSpec::new(x.dtype, PartialShape::from_dims(&out)))
+}
+
+/// The shape of `x` as an int32 tensor: a constant when statically known,
+/// else a `Shape` node (how TensorFlow feeds `input_sizes`).
+pub(crate) fn sizes_of<H: TensorOps>(x: &H) -> Result<H> {
+    match x.static_shape().to_shape() {
+        Some(s) => x.constant_like(sizes_tensor(s.dims())?),
+        None => x.shape_tensor(),
+    }
+}
+
+/// `dims` as an int32 vector.
+fn sizes_tensor(dims: &[usize]) -> Result<Tensor> {
+    let v = dims.iter().map(|&d| d as i32).collect::<Vec<_>>();
+    Ok(Tensor::from_vec(v, [dims.len()])?)
+}
+
+/// Reads a shape from an int `sizes` tensor of `n` non-negative values.
+pub(crate) fn read_sizes(op: &str, what: &str, sizes: &Tensor, n: usize) -> Result<Shape> {
+    let v = sizes.to_f64_vec()?;
+    if !matches!(sizes.dtype(), DType::I32 | DType::I64)
+        || v.len() != n
+        || v.iter().any(|&d| d < 0.0)
+    {
+        fail!(
+            op,
+            "{what} must be a {n}-element vector of non-negative int32 or int64, got {sizes}"
+        );
+    }
+    Ok(Shape::from(
+        v.iter().map(|&d| d as usize).collect::<Vec<_>>().as_slice(),
     ))
 }
 
-/// The fully known static shape of `h` (a backprop op needs it as an attribute).
-fn known_shape<H: TensorOps>(op: &str, what: &str, h: &H) -> Result<Shape> {
-    h.static_shape().to_shape().ok_or_else(|| {
-        Error::invalid(
+/// Checks a sizes input (`input_sizes`, `filter_sizes`) is an int vector.
+fn check_sizes(op: &str, what: &str, spec: &TensorSpec) -> Result<()> {
+    if !matches!(spec.dtype, DType::I32 | DType::I64) || spec.shape.rank().is_some_and(|r| r != 1) {
+        fail!(
             op,
-            format!(
-                "the shape of {what} must be fully known, got {}",
-                h.static_shape().bracketed()
-            ),
-        )
-    })
+            "{what} must be an int32 or int64 vector, got a {} tensor of shape {}",
+            spec.dtype,
+            spec.shape.bracketed()
+        );
+    }
+    Ok(())
 }
 
 /// A 2-D convolution of NHWC `input` by `filter`: `Conv2D` or
@@ -256,21 +289,19 @@ impl Conv {
     /// The gradient for the input (shaped like `x`), as a backprop op.
     fn input_grad<H: TensorOps>(&self, x: &H, w: &H, dy: &H) -> Result<H> {
         let op = ConvBackpropInput {
-            kind: self.kind,
-            input_shape: known_shape(self.kind.forward_type(), "input", x)?,
-            window: self.window.clone(),
+            conv: self.clone(),
+            input_shape: x.static_shape(),
         };
-        apply1(op, &[w, dy])
+        apply1(op, &[&sizes_of(x)?, w, dy])
     }
 
     /// The gradient for the filter (shaped like `w`), as a backprop op.
     fn filter_grad<H: TensorOps>(&self, x: &H, w: &H, dy: &H) -> Result<H> {
         let op = ConvBackpropFilter {
-            kind: self.kind,
-            filter_shape: known_shape(self.kind.forward_type(), "filter", w)?,
-            window: self.window.clone(),
+            conv: self.clone(),
+            filter_shape: w.static_shape(),
         };
-        apply1(op, &[x, dy])
+        apply1(op, &[x, &sizes_of(w)?, dy])
     }
 }
 
@@ -285,13 +316,8 @@ impl OpDef for Conv {
         let op = self.op_type();
         check_arity(op, inputs, 2)?;
         check_floats(op, inputs)?;
-        Ok(vec![conv_spec(
-            self.kind,
-            op,
-            &inputs[0],
-            &inputs[1],
-            &self.window,
-        )?])
+        let spec = conv_spec(self.kind, op, &inputs[0], &inputs[1], &self.window)?;
+        Ok(vec![spec])
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let f = match self.kind {
@@ -299,10 +325,11 @@ impl OpDef for Conv {
             ConvKind::Depthwise => depthwise_conv2d,
         };
         let w = &self.window;
+        let (x, filter) = (inputs[0], inputs[1]);
         Ok(vec![f(
             ctx.name,
-            inputs[0],
-            inputs[1],
+            x,
+            filter,
             w.strides,
             w.dilations,
             &w.padding,
@@ -317,146 +344,142 @@ impl OpDef for Conv {
     }
 }
 
-/// The gradient of a convolution with respect to its input, from `filter`
-/// and `out_backprop`: `Conv2DBackpropInput` (also `conv2d_transpose`) or
-/// `DepthwiseConv2dNativeBackpropInput`. TensorFlow's `input_sizes` input is
-/// the `input_shape` attribute here.
+/// The gradient of a convolution with respect to its input, from
+/// `(input_sizes, filter, out_backprop)`: `Conv2DBackpropInput` (also
+/// `conv2d_transpose`) or `DepthwiseConv2dNativeBackpropInput`.
+/// `input_shape` is what is statically known of the result.
 #[derive(Debug, Clone)]
 pub struct ConvBackpropInput {
-    pub kind: ConvKind,
-    pub input_shape: Shape,
-    pub window: Window2d,
+    pub conv: Conv,
+    pub input_shape: PartialShape,
 }
 
 impl OpDef for ConvBackpropInput {
     fn op_type(&self) -> &'static str {
-        match self.kind {
+        match self.conv.kind {
             ConvKind::Dense => "Conv2DBackpropInput",
             ConvKind::Depthwise => "DepthwiseConv2dNativeBackpropInput",
         }
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        self.kind.attrs(&self.window)
+        self.conv.attrs()
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
-        check_arity(op, inputs, 2)?;
-        check_floats(op, inputs)?;
-        let (w, dy) = (&inputs[0], &inputs[1]);
-        rank4_dims(op, "filter", w)?;
-        rank4_dims(op, "out_backprop", dy)?;
-        if let Some(ws) = w.shape.to_shape() {
-            let g = self
-                .kind
-                .geometry(op, &self.input_shape, &ws, &self.window)?;
-            if !dy
-                .shape
-                .is_compatible_with(&PartialShape::known(&g.output_shape()))
-            {
-                fail!(
-                    op,
-                    "out_backprop must have shape {}, got {} (input {}, filter {})",
-                    g.output_shape(),
-                    dy.shape.bracketed(),
-                    self.input_shape,
-                    ws
-                );
-            }
-        }
-        Ok(vec![TensorSpec::new(
-            w.dtype,
-            PartialShape::known(&self.input_shape),
-        )])
+        check_arity(op, inputs, 3)?;
+        check_sizes(op, "input_sizes", &inputs[0])?;
+        check_floats(op, &inputs[1..])?;
+        let (w, dy) = (&inputs[1], &inputs[2]);
+        let x = PartialShape::unknown_dims(4).merge_with(&self.input_shape)?;
+        let x = TensorSpec::new(w.dtype, x);
+        check_out_backprop(
+            op,
+            &conv_spec(self.conv.kind, op, &x, w, &self.conv.window)?,
+            dy,
+        )?;
+        Ok(vec![x])
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let f = match self.kind {
+        let f = match self.conv.kind {
             ConvKind::Dense => conv2d_backprop_input,
             ConvKind::Depthwise => depthwise_conv2d_backprop_input,
         };
-        let w = &self.window;
+        let shape = read_sizes(ctx.name, "input_sizes", inputs[0], 4)?;
+        let w = &self.conv.window;
+        let (filter, dy) = (inputs[1], inputs[2]);
         Ok(vec![f(
             ctx.name,
-            &self.input_shape,
-            inputs[0],
-            inputs[1],
+            &shape,
+            filter,
+            dy,
             w.strides,
             w.dilations,
             &w.padding,
         )?])
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
-        let (w, dy, g) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        let conv = Conv::of(self.kind, &self.window);
+        let (w, dy, g) = (&a.inputs[1], &a.inputs[2], &a.grads[0]);
         Ok(vec![
-            Some(conv.filter_grad(g, w, dy)?),
-            Some(conv.forward(g, w)?),
+            None,
+            Some(self.conv.filter_grad(g, w, dy)?),
+            Some(self.conv.forward(g, w)?),
         ])
     }
 }
 
-/// The gradient of a convolution with respect to its filter, from `input`
-/// and `out_backprop`: `Conv2DBackpropFilter` or
-/// `DepthwiseConv2dNativeBackpropFilter`. TensorFlow's `filter_sizes` input
-/// is the `filter_shape` attribute here.
+/// Checks `out_backprop` has the convolution's output shape `out`.
+fn check_out_backprop(op: &str, out: &TensorSpec, dy: &TensorSpec) -> Result<()> {
+    rank4_dims(op, "out_backprop", dy)?;
+    if !dy.shape.is_compatible_with(&out.shape) {
+        fail!(
+            op,
+            "out_backprop must have shape {}, got {}",
+            out.shape.bracketed(),
+            dy.shape.bracketed()
+        );
+    }
+    Ok(())
+}
+
+/// The gradient of a convolution with respect to its filter, from
+/// `(input, filter_sizes, out_backprop)`: `Conv2DBackpropFilter` or
+/// `DepthwiseConv2dNativeBackpropFilter`. `filter_shape` is what is
+/// statically known of the result.
 #[derive(Debug, Clone)]
 pub struct ConvBackpropFilter {
-    pub kind: ConvKind,
-    pub filter_shape: Shape,
-    pub window: Window2d,
+    pub conv: Conv,
+    pub filter_shape: PartialShape,
 }
 
 impl OpDef for ConvBackpropFilter {
     fn op_type(&self) -> &'static str {
-        match self.kind {
+        match self.conv.kind {
             ConvKind::Dense => "Conv2DBackpropFilter",
             ConvKind::Depthwise => "DepthwiseConv2dNativeBackpropFilter",
         }
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        self.kind.attrs(&self.window)
+        self.conv.attrs()
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
-        check_arity(op, inputs, 2)?;
-        check_floats(op, inputs)?;
-        let (x, dy) = (&inputs[0], &inputs[1]);
-        let filter = TensorSpec::new(x.dtype, PartialShape::known(&self.filter_shape));
-        let out = conv_spec(self.kind, op, x, &filter, &self.window)?;
-        rank4_dims(op, "out_backprop", dy)?;
-        if !dy.shape.is_compatible_with(&out.shape) {
-            fail!(
-                op,
-                "out_backprop must have shape {}, got {} (input {}, filter {})",
-                out.shape.bracketed(),
-                dy.shape.bracketed(),
-                x.shape.bracketed(),
-                self.filter_shape
-            );
-        }
+        check_arity(op, inputs, 3)?;
+        check_sizes(op, "filter_sizes", &inputs[1])?;
+        let (x, dy) = (&inputs[0], &inputs[2]);
+        check_floats(op, &[x.clone(), dy.clone()])?;
+        let filter = PartialShape::unknown_dims(4).merge_with(&self.filter_shape)?;
+        let filter = TensorSpec::new(x.dtype, filter);
+        check_out_backprop(
+            op,
+            &conv_spec(self.conv.kind, op, x, &filter, &self.conv.window)?,
+            dy,
+        )?;
         Ok(vec![filter])
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let f = match self.kind {
+        let f = match self.conv.kind {
             ConvKind::Dense => conv2d_backprop_filter,
             ConvKind::Depthwise => depthwise_conv2d_backprop_filter,
         };
-        let w = &self.window;
+        let shape = read_sizes(ctx.name, "filter_sizes", inputs[1], 4)?;
+        let w = &self.conv.window;
+        let (x, dy) = (inputs[0], inputs[2]);
         Ok(vec![f(
             ctx.name,
-            inputs[0],
-            &self.filter_shape,
-            inputs[1],
+            x,
+            &shape,
+            dy,
             w.strides,
             w.dilations,
             &w.padding,
         )?])
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
-        let (x, dy, g) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        let conv = Conv::of(self.kind, &self.window);
+        let (x, dy, g) = (&a.inputs[0], &a.inputs[2], &a.grads[0]);
         Ok(vec![
-            Some(conv.input_grad(x, g, dy)?),
-            Some(conv.forward(x, g)?),
+            Some(self.conv.input_grad(x, g, dy)?),
+            None,
+            Some(self.conv.forward(x, g)?),
         ])
     }
 }
@@ -591,12 +614,13 @@ pub trait ConvOps: TensorOps {
                 "output_shape must have 4 elements, got {output_shape:?}"
             );
         }
+        let dims = format.shape_to_nhwc(output_shape);
         let op = ConvBackpropInput {
-            kind: ConvKind::Dense,
-            input_shape: Shape::from(format.shape_to_nhwc(output_shape).as_slice()),
-            window: window.clone(),
+            conv: Conv::of(ConvKind::Dense, window),
+            input_shape: PartialShape::known(&Shape::from(dims.as_slice())),
         };
-        format.nhwc_to_format(&apply1(op, &[filter, &format.to_nhwc(self)?])?)
+        let sizes = self.constant_like(sizes_tensor(&dims)?)?;
+        format.nhwc_to_format(&apply1(op, &[&sizes, filter, &format.to_nhwc(self)?])?)
     }
 
     /// Adds `bias` along the channel axis, like `tf.nn.bias_add(value, bias,

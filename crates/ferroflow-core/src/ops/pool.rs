@@ -1,7 +1,9 @@
 //! 2-D pooling: `MaxPool` and `AvgPool` over NHWC images, with their
 //! gradient ops `MaxPoolGrad` and `AvgPoolGrad`.
 
-use super::{check_arity, check_dtype, same_dtypes, Accepts, DataFormat, Padding};
+use super::{
+    check_arity, check_dtype, read_sizes, same_dtypes, sizes_of, Accepts, DataFormat, Padding,
+};
 use crate::handle::apply1;
 use crate::{
     fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
@@ -130,22 +132,11 @@ impl OpDef for Pool {
                 &[x, y, dy],
             )?,
             PoolKind::Avg => {
-                let shape = x.static_shape().to_shape().ok_or_else(|| {
-                    crate::Error::invalid(
-                        "AvgPool",
-                        format!(
-                            "the input shape must be fully known, got {}",
-                            x.static_shape().bracketed()
-                        ),
-                    )
-                })?;
-                apply1(
-                    AvgPoolGrad {
-                        input_shape: shape,
-                        window: self.window.clone(),
-                    },
-                    &[dy],
-                )?
+                let op = AvgPoolGrad {
+                    input_shape: x.static_shape(),
+                    window: self.window.clone(),
+                };
+                apply1(op, &[&sizes_of(x)?, dy])?
             }
         };
         Ok(vec![Some(dx)])
@@ -191,12 +182,12 @@ impl OpDef for MaxPoolGrad {
     }
 }
 
-/// The gradient of average pooling from the gradient of its output, like
-/// `tf.raw_ops.AvgPoolGrad` (its `orig_input_shape` input is the
-/// `input_shape` attribute here).
+/// The gradient of average pooling from `(orig_input_shape, grad)`, like
+/// `tf.raw_ops.AvgPoolGrad`; `input_shape` is what is statically known of
+/// the result.
 #[derive(Debug, Clone)]
 pub struct AvgPoolGrad {
-    pub input_shape: Shape,
+    pub input_shape: PartialShape,
     pub window: Pool2d,
 }
 
@@ -208,29 +199,28 @@ impl OpDef for AvgPoolGrad {
         self.window.attrs()
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        check_arity("AvgPoolGrad", inputs, 1)?;
-        check_dtype("AvgPoolGrad", inputs, 0, Accepts::Float)?;
-        let input = TensorSpec::new(inputs[0].dtype, PartialShape::known(&self.input_shape));
+        check_arity("AvgPoolGrad", inputs, 2)?;
+        check_dtype("AvgPoolGrad", inputs, 1, Accepts::Float)?;
+        let input = TensorSpec::new(inputs[1].dtype, self.input_shape.clone());
         let out = self.window.output_spec("AvgPoolGrad", &input)?;
-        if !inputs[0].shape.is_compatible_with(&out.shape) {
+        if !inputs[1].shape.is_compatible_with(&out.shape) {
             fail!(
                 "AvgPoolGrad",
                 "grad must have shape {}, got {}",
                 out.shape.bracketed(),
-                inputs[0].shape.bracketed()
+                inputs[1].shape.bracketed()
             );
         }
-        Ok(vec![input])
+        Ok(vec![TensorSpec::new(
+            input.dtype,
+            PartialShape::unknown_dims(4).merge_with(&input.shape)?,
+        )])
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let shape = read_sizes(ctx.name, "orig_input_shape", inputs[0], 4)?;
         let w = &self.window;
         Ok(vec![avg_pool_grad(
-            ctx.name,
-            &self.input_shape,
-            inputs[0],
-            w.ksize,
-            w.strides,
-            &w.padding,
+            ctx.name, &shape, inputs[1], w.ksize, w.strides, &w.padding,
         )?])
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
@@ -238,7 +228,7 @@ impl OpDef for AvgPoolGrad {
             kind: PoolKind::Avg,
             window: self.window.clone(),
         };
-        Ok(vec![Some(apply1(pool, &[&a.grads[0]])?)])
+        Ok(vec![None, Some(apply1(pool, &[&a.grads[0]])?)])
     }
 }
 

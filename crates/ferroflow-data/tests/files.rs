@@ -1,0 +1,160 @@
+//! File sources: list_files, TextLineDataset, FixedLengthRecordDataset,
+//! TFRecordDataset (compression, parallel reads, corrupt records).
+
+mod common;
+
+use common::temp_dir;
+use ferroflow_data::{Dataset, TfRecordOptions};
+use ferroflow_io::tfrecord::{Compression, TfRecordWriter};
+use std::path::{Path, PathBuf};
+
+fn strings(ds: &Dataset) -> Vec<String> {
+    ds.iter()
+        .unwrap()
+        .map(|e| {
+            String::from_utf8(e.unwrap().at(0).unwrap().as_strings().unwrap()[0].clone()).unwrap()
+        })
+        .collect()
+}
+
+fn write_records(path: &Path, compression: Compression, records: &[String]) {
+    let mut w = TfRecordWriter::create(path, compression).unwrap();
+    for r in records {
+        w.write(r.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+fn records(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+#[test]
+fn tfrecord_reads_every_compression() {
+    let dir = temp_dir("tfrecord_compression");
+    for (c, name) in [
+        (Compression::None, "none"),
+        (Compression::Gzip, "gzip"),
+        (Compression::Zlib, "zlib"),
+    ] {
+        let path = dir.join(format!("{name}.tfrecord"));
+        write_records(&path, c, &records("r", 5));
+        let options = TfRecordOptions {
+            compression: c,
+            buffer_size: Some(7),
+            ..Default::default()
+        };
+        let ds = Dataset::tfrecord([&path], options).unwrap();
+        assert_eq!(strings(&ds), records("r", 5), "{name}");
+        // Reading GZIP as NONE is an error, not a panic.
+        if c != Compression::None {
+            let wrong = Dataset::tfrecord([&path], TfRecordOptions::default()).unwrap();
+            assert!(wrong.iter().unwrap().any(|e| e.is_err()));
+        }
+    }
+}
+
+#[test]
+fn tfrecord_files_in_order_or_interleaved() {
+    let dir = temp_dir("tfrecord_parallel");
+    let paths: Vec<PathBuf> = (0..3).map(|f| dir.join(format!("f{f}.tfrecord"))).collect();
+    for (f, p) in paths.iter().enumerate() {
+        write_records(p, Compression::None, &records(&format!("f{f}-"), 3 + f));
+    }
+    let sequential = strings(&Dataset::tfrecord(&paths, TfRecordOptions::default()).unwrap());
+    let want: Vec<String> = (0..3)
+        .flat_map(|f| records(&format!("f{f}-"), 3 + f))
+        .collect();
+    assert_eq!(sequential, want);
+    // num_parallel_reads=2: one record from each open file in turn; the
+    // order TF 2.21 gives for the same files.
+    let options = TfRecordOptions {
+        num_parallel_reads: 2,
+        ..Default::default()
+    };
+    let interleaved = strings(&Dataset::tfrecord(&paths, options).unwrap());
+    let tf = [
+        "f0-0", "f1-0", "f0-1", "f1-1", "f0-2", "f1-2", "f1-3", "f2-0", "f2-1", "f2-2", "f2-3",
+        "f2-4",
+    ];
+    assert_eq!(interleaved, tf);
+}
+
+#[test]
+fn corrupt_record_is_an_error_at_its_element() {
+    let dir = temp_dir("tfrecord_corrupt");
+    let path = dir.join("c.tfrecord");
+    write_records(&path, Compression::None, &records("abc", 4));
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Record 2 starts at 2 * (12 + 4 + 4); flip a data byte.
+    bytes[2 * 20 + 12] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let ds = Dataset::tfrecord([&path], TfRecordOptions::default()).unwrap();
+    let items: Vec<_> = ds.iter().unwrap().collect();
+    assert_eq!(items.len(), 3);
+    assert!(items[..2].iter().all(Result::is_ok));
+    let err = items[2].as_ref().unwrap_err().to_string();
+    assert!(err.contains("corrupt"), "{err}");
+    // ignore_errors keeps the records before the corruption, as tf.data does.
+    assert_eq!(strings(&ds.ignore_errors()), ["abc0", "abc1"]);
+    // A missing file is an error naming it.
+    let missing =
+        Dataset::tfrecord([dir.join("nope.tfrecord")], TfRecordOptions::default()).unwrap();
+    let err = missing
+        .iter()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope.tfrecord"), "{err}");
+}
+
+#[test]
+fn text_lines_strip_line_endings() {
+    let dir = temp_dir("text_lines");
+    std::fs::write(dir.join("a.txt"), "one\r\ntwo\n\nlast").unwrap();
+    std::fs::write(dir.join("b.txt"), "b1\n").unwrap();
+    let ds = Dataset::text_lines([dir.join("a.txt"), dir.join("b.txt")]).unwrap();
+    assert_eq!(strings(&ds), ["one", "two", "", "last", "b1"]);
+}
+
+#[test]
+fn fixed_length_records_skip_header_and_footer() {
+    let dir = temp_dir("fixed_length");
+    let path = dir.join("r.bin");
+    std::fs::write(&path, b"HDRaaabbbcccFT").unwrap();
+    let ds = Dataset::fixed_length_records([&path], 3, 3, 2).unwrap();
+    assert_eq!(strings(&ds), ["aaa", "bbb", "ccc"]);
+    // A body that is not a whole number of records is an error in TF's words.
+    let ds = Dataset::fixed_length_records([&path], 4, 3, 2).unwrap();
+    let err = ds.iter().unwrap().next().unwrap().unwrap_err().to_string();
+    assert!(err.contains("has body length 9 bytes, which is not an exact multiple of the record length (4 bytes)"), "{err}");
+    assert!(Dataset::fixed_length_records([&path], 0, 0, 0).is_err());
+}
+
+#[test]
+fn list_files_globs_sorts_and_shuffles_with_a_seed() {
+    let dir = temp_dir("list_files");
+    for name in ["b.tfrecord", "a.tfrecord", "c.txt", "d.tfrecord"] {
+        std::fs::write(dir.join(name), b"").unwrap();
+    }
+    let pattern = format!("{}/*.tfrecord", dir.display());
+    let sorted = strings(&Dataset::list_files(&pattern, false, None).unwrap());
+    let names: Vec<&str> = sorted
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["a.tfrecord", "b.tfrecord", "d.tfrecord"]);
+    let shuffled = Dataset::list_files(&pattern, true, Some(3)).unwrap();
+    let again = Dataset::list_files(&pattern, true, Some(3)).unwrap();
+    let mut first = strings(&shuffled);
+    assert_eq!(first, strings(&again));
+    first.sort();
+    assert_eq!(first, sorted);
+    let err = Dataset::list_files(&format!("{}/*.csv", dir.display()), false, None).unwrap_err();
+    assert!(err.to_string().contains("No files matched pattern"));
+    let one =
+        strings(&Dataset::list_files(&format!("{}/?.txt", dir.display()), false, None).unwrap());
+    assert_eq!(one.len(), 1);
+}

@@ -186,17 +186,23 @@ fn conv_gradients() {
             |v| v[0].depthwise_conv2d(&v[1], win, NHWC),
         );
     }
-    // NCHW: the same convolution on transposed images.
-    let nchw = x.transpose(&[0, 3, 1, 2]).unwrap();
-    let y = nchw.conv2d(&w, &windows[2], DataFormat::Nchw).unwrap();
-    let want = x
-        .conv2d(&w, &windows[2], NHWC)
-        .unwrap()
-        .transpose(&[0, 3, 1, 2])
+    // NCHW: the same results on transposed images.
+    let nchw = nchw_of(&x);
+    let win = &windows[2];
+    let y = nchw.conv2d(&w, win, DataFormat::Nchw).unwrap();
+    let want = nchw_of(&x.conv2d(&w, win, NHWC).unwrap());
+    assert!(y.allclose(&want, 1e-12, 1e-12));
+    let y = nchw.depthwise_conv2d(&w, win, DataFormat::Nchw).unwrap();
+    let want = nchw_of(&x.depthwise_conv2d(&w, win, NHWC).unwrap());
+    assert!(y.allclose(&want, 1e-12, 1e-12));
+    let v = values_f64(&[2, 3, 3, 3], -1.0, 1.0, 3);
+    let y = nchw_of(&v)
+        .conv2d_transpose(&w, &[2, 2, 6, 5], win, DataFormat::Nchw)
         .unwrap();
+    let want = nchw_of(&v.conv2d_transpose(&w, &[2, 6, 5, 2], win, NHWC).unwrap());
     assert!(y.allclose(&want, 1e-12, 1e-12));
     check("conv2d NCHW", &[nchw, w.clone()], |v| {
-        v[0].conv2d(&v[1], &windows[2], DataFormat::Nchw)
+        v[0].conv2d(&v[1], win, DataFormat::Nchw)
     });
     // conv2d_transpose, and second derivatives through the backprop ops.
     let v = values_f64(&[2, 3, 3, 3], -1.0, 1.0, 3);

@@ -286,7 +286,22 @@ fn pooling_matches_tensorflow_and_differentiates() {
             DataFormat::Nchw,
         )
     });
-    // Second derivative of average pooling runs AvgPoolGrad's gradient.
+    // Second derivatives run MaxPoolGrad's and AvgPoolGrad's gradients.
+    for pool in [
+        Pool2d::new([3, 3], [2, 2], Padding::Same),
+        Pool2d::new([2, 2], [1, 1], Padding::Valid),
+    ] {
+        check(
+            "max_pool second derivative",
+            std::slice::from_ref(&x),
+            |v| {
+                let tape = GradientTape::new();
+                tape.watch(&v[0]);
+                let y = v[0].max_pool2d(&pool, NHWC)?.square()?;
+                Ok(tape.gradient(&y, &[&v[0]])?.pop().flatten().unwrap())
+            },
+        );
+    }
     let pool = Pool2d::new([2, 2], [1, 1], Padding::Same);
     check("avg_pool second derivative", &[x], |v| {
         let tape = GradientTape::new();

@@ -2,7 +2,8 @@
 //! gradient ops `MaxPoolGrad` and `AvgPoolGrad`.
 
 use super::{
-    check_arity, check_dtype, read_sizes, same_dtypes, sizes_of, Accepts, DataFormat, Padding,
+    check_arity, check_dtype, read_sizes, same_dtypes, sizes_of, Accepts, ArrayOps, CompareOps,
+    ConvOps, DataFormat, IndexingOps, MathOps, Padding, ReduceOps, Window2d,
 };
 use crate::handle::apply1;
 use crate::{
@@ -64,6 +65,48 @@ impl Pool2d {
             None => PartialShape::from_dims(&[dims[0], None, None, dims[3]]),
         };
         Ok(TensorSpec::new(x.dtype, shape))
+    }
+
+    /// For each window of `x`, the value of `g` where `x` has its first
+    /// maximum, built from ops: window patches are a depthwise convolution
+    /// by one-hot filters, padded taps are masked below every real value.
+    fn at_first_max<H: TensorOps>(&self, x: &H, g: &H) -> Result<H> {
+        let op = "MaxPoolGradGrad";
+        let (dims, dtype) = (x.static_shape(), x.dtype());
+        let Some(&[_, _, _, Some(c)]) = dims.dims() else {
+            fail!(
+                op,
+                "the channels of the input must be known, got {}",
+                dims.bracketed()
+            );
+        };
+        let k = self.ksize[0] * self.ksize[1];
+        let taps: Vec<f64> = (0..self.ksize[0] * self.ksize[1] * c * k)
+            .map(|i| f64::from(u8::from(i % k == i / (c * k))))
+            .collect();
+        let taps = Tensor::from_vec(taps, [self.ksize[0], self.ksize[1], c, k])?;
+        let taps = x.constant_like(taps)?.cast(dtype)?;
+        let window = Window2d::new(self.strides, self.padding.clone());
+        let patches = |t: &H| -> Result<H> {
+            let p = t.depthwise_conv2d(&taps, &window, DataFormat::Nhwc)?;
+            let d = p.static_shape();
+            let (Some(h), Some(w)) = (d.dims().and_then(|d| d[1]), d.dims().and_then(|d| d[2]))
+            else {
+                fail!(op, "the image size must be known, got {}", dims.bracketed());
+            };
+            p.reshape(&[-1, h as i64, w as i64, c as i64, k as i64])
+        };
+        let xs = patches(x)?;
+        let real = patches(&x.ones_like()?)?.greater(&xs.scalar_like(0.5)?)?;
+        let low = xs
+            .reduce_min(None::<&[i64]>, false)?
+            .sub(&xs.scalar_like(1.0)?)?;
+        let keyed = real.where_(&xs, &low)?;
+        let first = keyed
+            .argmax(-1)?
+            .one_hot(k, 1.0f32, 0.0f32, -1)?
+            .cast(dtype)?;
+        first.mul(&patches(g)?)?.reduce_sum(-1, false)
     }
 
     fn geometry(&self, op: &str, x: &Shape) -> Result<Conv2dGeometry> {
@@ -179,6 +222,12 @@ impl OpDef for MaxPoolGrad {
         Ok(vec![max_pool_grad(
             ctx.name, inputs[0], inputs[1], inputs[2], w.ksize, w.strides, &w.padding,
         )?])
+    }
+    /// TensorFlow's `MaxPoolGradGrad`: each window's gradient `g` at the
+    /// window's first maximum (nothing flows to `orig_input`/`orig_output`).
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let (x, g) = (&a.inputs[0], &a.grads[0]);
+        Ok(vec![None, None, Some(self.window.at_first_max(x, g)?)])
     }
 }
 

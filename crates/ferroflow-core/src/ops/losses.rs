@@ -58,7 +58,7 @@ impl OpDef for SoftmaxCrossEntropy {
             }
         };
         let l = dims("logits", &logits.shape, 2)?;
-        let batch = if self.is_sparse() {
+        let (batch, classes) = if self.is_sparse() {
             if !matches!(labels.dtype, DType::I32 | DType::I64) {
                 fail!(
                     op,
@@ -86,7 +86,7 @@ impl OpDef for SoftmaxCrossEntropy {
                     );
                 }
             }
-            l[0].or(y[0])
+            (l[0].or(y[0]), l[1])
         } else {
             if labels.dtype != logits.dtype {
                 fail!(
@@ -105,13 +105,8 @@ impl OpDef for SoftmaxCrossEntropy {
                     labels.shape.bracketed()
                 );
             }
-            l[0].or(y[0])
+            (l[0].or(y[0]), l[1].or(y[1]))
         };
-        let classes = l[1].or(if self.is_sparse() {
-            None
-        } else {
-            labels.shape.dims().and_then(|d| d[1])
-        });
         Ok(vec![
             TensorSpec::new(logits.dtype, PartialShape::from_dims(&[batch])),
             TensorSpec::new(logits.dtype, PartialShape::from_dims(&[batch, classes])),

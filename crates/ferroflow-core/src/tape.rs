@@ -16,6 +16,7 @@ use crate::{Error, GradArgs, Op, Result};
 use ferroflow_tensor::{Tensor, TensorId};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -26,6 +27,28 @@ thread_local! {
     static ACTIVE_COUNT: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Hashes tensor ids (already unique integers) with one multiplication
+/// instead of SipHash: tapes look ids up for every recorded op.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdSet = HashSet<TensorId, BuildHasherDefault<IdHasher>>;
+type IdMap<V> = HashMap<TensorId, V, BuildHasherDefault<IdHasher>>;
+
 struct Record {
     op: Arc<dyn Op>,
     inputs: Vec<Tensor>,
@@ -33,7 +56,7 @@ struct Record {
 }
 
 struct TapeState {
-    watched: HashSet<TensorId>,
+    watched: IdSet,
     records: Vec<Record>,
     persistent: bool,
     recording: bool,
@@ -84,7 +107,7 @@ impl GradientTape {
     /// A tape with TensorFlow's two options.
     pub fn with_options(persistent: bool, watch_accessed_variables: bool) -> GradientTape {
         let state = Rc::new(RefCell::new(TapeState {
-            watched: HashSet::new(),
+            watched: IdSet::default(),
             records: Vec::new(),
             persistent,
             recording: true,
@@ -133,7 +156,7 @@ impl GradientTape {
                 ));
             }
             s.used = true;
-            let watched: HashSet<TensorId> = sources
+            let watched: IdSet = sources
                 .iter()
                 .map(|x| x.watch_id())
                 .filter(|id| s.watched.contains(id))
@@ -244,8 +267,8 @@ fn backprop<W: Watchable + ?Sized>(
     if !target.dtype().is_float() {
         return Ok(vec![None; sources.len()]);
     }
-    let keep: HashSet<TensorId> = sources.iter().map(|s| s.watch_id()).collect();
-    let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
+    let keep: IdSet = sources.iter().map(|s| s.watch_id()).collect();
+    let mut grads: IdMap<Tensor> = IdMap::default();
     grads.insert(target.id(), target.ones_like()?);
     for rec in records.iter().rev() {
         let mut any = false;

@@ -530,6 +530,45 @@ fn graph_session_equals_eager() {
 }
 
 #[test]
+fn graph_batch_norm_equals_eager() {
+    let x = values(&[2, 3, 3, 4], -2.0, 2.0, 17);
+    let scale = values(&[4], 0.5, 1.5, 18);
+    let offset = values(&[4], -1.0, 1.0, 19);
+    let weights = values(&[2, 3, 3, 4], 0.5, 2.0, 99);
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    tape.watch(&scale);
+    let out = x
+        .fused_batch_norm(&scale, &offset, None, 0.001, true)
+        .unwrap();
+    let loss = out.y.mul(&weights).unwrap();
+    let eager = tape.gradient(&loss, &[&x, &scale]).unwrap();
+
+    let g = Graph::new();
+    let gx = g
+        .placeholder(DType::F32, [None, Some(3), Some(3), Some(4)], "x")
+        .unwrap();
+    let gs = g.constant(scale, "scale").unwrap();
+    let go = g.constant(offset, "offset").unwrap();
+    let bn = gx.fused_batch_norm(&gs, &go, None, 0.001, true).unwrap();
+    assert_eq!(bn.mean.static_shape().to_string(), "(4,)");
+    let gl = bn.y.mul(&g.constant(weights, "w").unwrap()).unwrap();
+    let grads: Vec<Output> = gradients(&[&gl], &[&gx, &gs], None)
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let run = Session::new(&g)
+        .run(&[&bn.y, &bn.variance, &grads[0], &grads[1]], &[(&gx, x)])
+        .unwrap();
+    assert!(run[0].allclose(&out.y, 1e-6, 1e-6));
+    assert!(run[1].allclose(&out.variance, 1e-6, 1e-6));
+    for (got, want) in run[2..].iter().zip(eager) {
+        assert!(got.allclose(&want.unwrap(), 1e-5, 1e-5));
+    }
+}
+
+#[test]
 fn graph_gradients_with_unknown_batch() {
     // The backprop ops read the input shape at run time (`Shape` nodes).
     let g = Graph::new();

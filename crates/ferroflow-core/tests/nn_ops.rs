@@ -378,6 +378,28 @@ fn batch_norm_matches_tensorflow_and_differentiates() {
             },
         );
     }
+    // Second derivatives run FusedBatchNormGradV3's gradient; the squared
+    // output makes the incoming gradient depend on x too.
+    for training in [true, false] {
+        let stats = (!training).then_some((&mean, &var));
+        check(
+            &format!("fused_batch_norm second derivative training={training}"),
+            &[x.clone(), scale.clone()],
+            |v| {
+                let tape = GradientTape::new();
+                tape.watch(&v[0]);
+                tape.watch(&v[1]);
+                let y = v[0]
+                    .fused_batch_norm(&v[1], &offset, stats, 0.001, training)?
+                    .y;
+                let loss = y.square()?.mul(&values_f64(y.dims(), 0.5, 2.0, 7))?;
+                let mut g = tape.gradient(&loss, &[&v[0], &v[1]])?;
+                let d_scale = g.pop().flatten().unwrap();
+                let d_x = g.pop().flatten().unwrap();
+                d_x.add(&d_scale)
+            },
+        );
+    }
     check(
         "batch_normalization",
         &[x.clone(), mean, var, offset, scale],

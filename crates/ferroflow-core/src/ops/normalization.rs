@@ -192,6 +192,53 @@ impl OpDef for FusedBatchNormGrad {
         )?;
         Ok(vec![dx, dscale, doffset])
     }
+    /// Second derivatives of batch normalization, written out (TensorFlow's
+    /// `_FusedBatchNormGradGrad`). With `xhat = (x - mean) * r`,
+    /// `r = rsqrt(variance + epsilon)` and `P(u) = u - E[u] - xhat E[u xhat]`
+    /// (E: the mean over every axis but the last), the outputs paired with
+    /// their gradients `(a, b, c)` are `L = <dy, T>` where
+    /// `T = scale r P(a) + b xhat + c` when training (the statistics depend
+    /// on `x`, and are differentiated here) and `T = scale r a + b xhat + c`
+    /// for inference. Nothing flows to the saved statistics.
+    fn gradient<H: TensorOps>(&self, g: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let [dy, x, scale, mean, var] = [0, 1, 2, 3, 4].map(|i| &g.inputs[i]);
+        let (a, b, c) = (&g.grads[0], &g.grads[1], &g.grads[2]);
+        let Some(rank) = x.static_shape().rank() else {
+            fail!("FusedBatchNormGradV3", "the rank of x must be known");
+        };
+        let axes: Vec<i64> = (0..rank as i64 - 1).collect();
+        let sum = |t: &H| t.reduce_sum(axes.clone(), true);
+        let r = var.add(&var.scalar_like(self.epsilon as f64)?)?.rsqrt()?;
+        let xhat = x.sub(mean)?.mul(&r)?;
+        let sr = scale.mul(&r)?;
+        if !self.training {
+            let d_dy = a.mul(&sr)?.add(&xhat.mul(b)?)?.add(c)?;
+            let d_x = dy.mul(&b.mul(&r)?)?;
+            let d_scale = sum(&dy.mul(a)?)?.reshape(&[-1])?.mul(&r)?;
+            return Ok(vec![Some(d_dy), Some(d_x), Some(d_scale), None, None]);
+        }
+        let n = sum(&x.ones_like()?)?;
+        let project = |u: &H| -> Result<H> {
+            let centered = u.sub(&sum(u)?.div(&n)?)?;
+            centered.sub(&xhat.mul(&sum(&u.mul(&xhat)?)?.div(&n)?)?)
+        };
+        let (p_a, p_dy) = (project(a)?, project(dy)?);
+        let d_dy = sr.mul(&p_a)?.add(&xhat.mul(b)?)?.add(c)?;
+        let (s_dx, s_ax) = (sum(&dy.mul(&xhat)?)?, sum(&a.mul(&xhat)?)?);
+        let q = sum(&dy.mul(a)?)?
+            .sub(&sum(dy)?.mul(&sum(a)?)?.div(&n)?)?
+            .sub(&s_dx.mul(&s_ax)?.div(&n)?)?;
+        let inner = q
+            .mul(&xhat)?
+            .add(&s_ax.mul(&p_dy)?)?
+            .add(&s_dx.mul(&p_a)?)?;
+        let d_x = b
+            .mul(&r)?
+            .mul(&p_dy)?
+            .sub(&sr.mul(&r)?.mul(&inner)?.div(&n)?)?;
+        let d_scale = r.mul(&q.reshape(&[-1])?)?;
+        Ok(vec![Some(d_dy), Some(d_x), Some(d_scale), None, None])
+    }
 }
 
 /// The outputs of [`NormalizationOps::fused_batch_norm`].

@@ -25,9 +25,9 @@
 //! }
 //! ```
 //!
-//! Graph-mode iterators (`make_one_shot_iterator`, `get_next()` ops) are not
-//! built yet; in eager code [`Iter::get_next`] returns
-//! [`DataError::OutOfRange`] at the end like TensorFlow's iterator.
+//! In eager code [`Iter::get_next`] returns [`DataError::OutOfRange`] at the
+//! end like TensorFlow's iterator; in graphs, [`GraphIterator`] adds
+//! `IteratorGetNext` nodes that a session runs (one-shot or initializable).
 
 mod batch;
 mod cache;
@@ -35,6 +35,7 @@ mod dataset;
 mod element;
 mod error;
 mod files;
+mod graph_iter;
 mod parallel;
 mod shuffle;
 mod sources;
@@ -43,4 +44,5 @@ pub use dataset::{Dataset, ElementIter, Iter};
 pub use element::{Element, ElementSpec};
 pub use error::{DataError, Result};
 pub use files::TfRecordOptions;
+pub use graph_iter::{is_out_of_range, GraphIterator};
 pub use parallel::{AUTOTUNE, AUTOTUNE_BUFFER};

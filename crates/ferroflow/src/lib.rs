@@ -44,3 +44,6 @@ pub use ferroflow_tensor as tensor;
 
 /// TensorFlow's file formats (`tf.io`, `tf.train.Example`, TFRecord, …).
 pub use ferroflow_io as io;
+
+/// Input pipelines: `Dataset` (`tf.data`).
+pub use ferroflow_data as data;

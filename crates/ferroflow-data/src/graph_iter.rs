@@ -1,0 +1,200 @@
+//! Graph-mode iterators: `dataset.make_one_shot_iterator()` and
+//! `make_initializable_iterator()`, whose `get_next()` node pulls the next
+//! element each time a session runs it.
+
+use crate::{DataError, Dataset, ElementIter};
+use ferroflow_core::graph::{Graph, Operation, Output};
+use ferroflow_core::{Error, OpContext, OpDef, Result, TensorSpec};
+use ferroflow_tensor::Tensor;
+use std::sync::{Arc, Mutex};
+
+/// The message of the error `get_next()` raises at the end of the data
+/// (TensorFlow's `OutOfRangeError`); test for it with [`is_out_of_range`].
+const END_OF_SEQUENCE: &str = "OutOfRangeError: End of sequence";
+
+/// True when a session error is the end of an iterator's data (TF1's
+/// `except tf.errors.OutOfRangeError:` epoch loop).
+pub fn is_out_of_range(e: &Error) -> bool {
+    matches!(e, Error::FailedPrecondition(m) if m.ends_with(END_OF_SEQUENCE))
+}
+
+/// Where an iterator stands. Shared by the get-next node and the
+/// initializer node, so it lives with the graph (one per graph, not one per
+/// session).
+enum State {
+    Uninitialized,
+    Running(ElementIter),
+    Done,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+/// A graph iterator over a dataset (`tf.compat.v1.data.Iterator`).
+///
+/// ```
+/// use ferroflow_core::graph::Graph;
+/// use ferroflow_core::session::Session;
+/// use ferroflow_data::{is_out_of_range, Dataset, GraphIterator};
+/// let g = Graph::new();
+/// let it = GraphIterator::one_shot(&g, &Dataset::range(0, 2, 1).unwrap()).unwrap();
+/// let sess = Session::new(&g);
+/// let next = &it.get_next()[0];
+/// assert_eq!(sess.run(&[next], &[]).unwrap()[0].to_scalar::<i64>().unwrap(), 0);
+/// assert_eq!(sess.run(&[next], &[]).unwrap()[0].to_scalar::<i64>().unwrap(), 1);
+/// assert!(is_out_of_range(&sess.run(&[next], &[]).unwrap_err()));
+/// ```
+pub struct GraphIterator {
+    get_next: Vec<Output>,
+    initializer: Option<Operation>,
+}
+
+impl GraphIterator {
+    /// `dataset.make_one_shot_iterator()`: starts at its first run.
+    pub fn one_shot(graph: &Graph, dataset: &Dataset) -> Result<GraphIterator> {
+        let state = Arc::new(Mutex::new(State::Uninitialized));
+        Ok(GraphIterator {
+            get_next: get_next(graph, dataset, &state, true)?,
+            initializer: None,
+        })
+    }
+
+    /// `dataset.make_initializable_iterator()`: each run of
+    /// [`GraphIterator::initializer`] starts a new epoch; `get_next()`
+    /// before it is an error.
+    pub fn initializable(graph: &Graph, dataset: &Dataset) -> Result<GraphIterator> {
+        let state = Arc::new(Mutex::new(State::Uninitialized));
+        let get_next = get_next(graph, dataset, &state, false)?;
+        let init = MakeIterator {
+            dataset: dataset.clone(),
+            state,
+        };
+        graph.add_op(Arc::new(init), &[], Some("make_iterator"))?;
+        // The node just added is the last one (it has no output to return).
+        let initializer = graph.get_operations().pop();
+        Ok(GraphIterator {
+            get_next,
+            initializer,
+        })
+    }
+
+    /// One output per component of the element.
+    pub fn get_next(&self) -> &[Output] {
+        &self.get_next
+    }
+
+    /// The initializer of an initializable iterator (`iterator.initializer`).
+    pub fn initializer(&self) -> Option<&Operation> {
+        self.initializer.as_ref()
+    }
+}
+
+fn get_next(
+    graph: &Graph,
+    dataset: &Dataset,
+    state: &Shared,
+    one_shot: bool,
+) -> Result<Vec<Output>> {
+    let op = IteratorGetNext {
+        dataset: dataset.clone(),
+        state: state.clone(),
+        one_shot,
+    };
+    graph.add_op(Arc::new(op), &[], Some("IteratorGetNext"))
+}
+
+fn lock<'a>(state: &'a Shared, op: &str) -> Result<std::sync::MutexGuard<'a, State>> {
+    state
+        .lock()
+        .map_err(|_| Error::invalid(op, "the iterator's state was poisoned by a panic"))
+}
+
+fn to_core(op: &str, e: DataError) -> Error {
+    match e {
+        DataError::Core(e) => e,
+        other => Error::invalid(op, other.to_string()),
+    }
+}
+
+/// The `IteratorGetNext` node: the next element of the dataset.
+struct IteratorGetNext {
+    dataset: Dataset,
+    state: Shared,
+    one_shot: bool,
+}
+
+impl std::fmt::Debug for IteratorGetNext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IteratorGetNext({:?})", self.dataset)
+    }
+}
+
+impl OpDef for IteratorGetNext {
+    fn op_type(&self) -> &'static str {
+        "IteratorGetNext"
+    }
+
+    fn infer(&self, _inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        Ok(self.dataset.element_spec().specs().to_vec())
+    }
+
+    fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let mut state = lock(&self.state, ctx.name)?;
+        if matches!(*state, State::Uninitialized) {
+            if !self.one_shot {
+                return Err(Error::FailedPrecondition(format!("{}: GetNext() failed because the iterator has not been initialized. Ensure that you have run the initializer operation for this iterator before getting the next element.", ctx.name)));
+            }
+            *state = State::Running(self.dataset.epoch().map_err(|e| to_core(ctx.name, e))?);
+        }
+        let next = match &mut *state {
+            State::Running(it) => it.next(),
+            _ => None,
+        };
+        match next {
+            Some(Ok(e)) => Ok(e.into_tensors()),
+            Some(Err(e)) => Err(to_core(ctx.name, e)),
+            None => {
+                *state = State::Done;
+                Err(Error::FailedPrecondition(format!(
+                    "{}: {END_OF_SEQUENCE}",
+                    ctx.name
+                )))
+            }
+        }
+    }
+
+    fn is_stateful(&self) -> bool {
+        true
+    }
+}
+
+/// The `MakeIterator` node: restarts the iterator at a new epoch.
+struct MakeIterator {
+    dataset: Dataset,
+    state: Shared,
+}
+
+impl std::fmt::Debug for MakeIterator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MakeIterator({:?})", self.dataset)
+    }
+}
+
+impl OpDef for MakeIterator {
+    fn op_type(&self) -> &'static str {
+        "MakeIterator"
+    }
+
+    fn infer(&self, _inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        Ok(Vec::new())
+    }
+
+    fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let it = self.dataset.epoch().map_err(|e| to_core(ctx.name, e))?;
+        *lock(&self.state, ctx.name)? = State::Running(it);
+        Ok(Vec::new())
+    }
+
+    fn is_stateful(&self) -> bool {
+        true
+    }
+}

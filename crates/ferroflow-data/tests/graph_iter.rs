@@ -1,0 +1,67 @@
+//! Graph-mode iterators run by sessions (TF1's `make_one_shot_iterator`,
+//! `make_initializable_iterator`, `get_next()`, `OutOfRangeError`).
+
+use ferroflow_core::graph::Graph;
+use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
+use ferroflow_data::{is_out_of_range, Dataset, Element, GraphIterator};
+use ferroflow_tensor::Tensor;
+
+fn pairs() -> Dataset {
+    let x = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+    Dataset::from_tensor_slices(Element::tuple(vec![x, Tensor::from([10i64, 20, 30])]))
+        .unwrap()
+        .batch(2, false)
+        .unwrap()
+}
+
+#[test]
+fn one_shot_iterator_feeds_a_graph_until_out_of_range() {
+    let g = Graph::new();
+    let it = GraphIterator::one_shot(&g, &pairs()).unwrap();
+    let [x, y] = it.get_next() else {
+        panic!("two components")
+    };
+    assert_eq!(x.get_shape().dims().unwrap(), [None, Some(2)]);
+    let total = x.reduce_sum(None::<&[i64]>, false).unwrap();
+    let sess = Session::new(&g);
+    let out = sess.run(&[&total, y], &[]).unwrap();
+    assert_eq!(out[0].to_scalar::<f32>().unwrap(), 10.0);
+    assert_eq!(out[1].to_vec::<i64>().unwrap(), [10, 20]);
+    let out = sess.run(&[&total], &[]).unwrap();
+    assert_eq!(out[0].to_scalar::<f32>().unwrap(), 11.0);
+    let end = sess.run(&[&total], &[]).unwrap_err();
+    assert!(is_out_of_range(&end), "{end}");
+    assert!(end.to_string().contains("End of sequence"));
+    // It stays at the end.
+    assert!(is_out_of_range(&sess.run(&[y], &[]).unwrap_err()));
+}
+
+#[test]
+fn initializable_iterator_restarts_each_epoch() {
+    let g = Graph::new();
+    let it = GraphIterator::initializable(&g, &pairs()).unwrap();
+    let y = &it.get_next()[1];
+    let sess = Session::new(&g);
+    let err = sess.run(&[y], &[]).unwrap_err();
+    assert!(!is_out_of_range(&err));
+    assert!(
+        err.to_string()
+            .contains("iterator has not been initialized"),
+        "{err}"
+    );
+    let init = it.initializer().unwrap();
+    assert_eq!(init.op_type(), "MakeIterator");
+    for _epoch in 0..2 {
+        sess.run_targets(&[init], &[], &[]).unwrap();
+        let mut seen = Vec::new();
+        loop {
+            match sess.run(&[y], &[]) {
+                Ok(v) => seen.extend(v[0].to_vec::<i64>().unwrap()),
+                Err(e) if is_out_of_range(&e) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(seen, [10, 20, 30]);
+    }
+}

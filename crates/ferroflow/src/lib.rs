@@ -32,6 +32,10 @@ pub use ferroflow_core::graph;
 pub use ferroflow_core::session;
 /// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
 pub use ferroflow_core::gradients::gradients;
+/// Control flow: `cond`, `while_loop`, for eager tensors and graphs.
+pub use ferroflow_core::control_flow::{cond, while_loop, ControlFlow};
+/// A computation with its own gradient, like `@tf.custom_gradient`.
+pub use ferroflow_core::custom_gradient::custom_gradient;
 /// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
 pub use ferroflow_core::optimizers as train;
 /// Variable initializers (`glorot_uniform`, `VarianceScaling`, …).

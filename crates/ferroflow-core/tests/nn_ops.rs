@@ -5,7 +5,9 @@
 
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
-use ferroflow_core::ops::{random_crop, Conv, ConvKind, FusedBatchNorm, SoftmaxCrossEntropy};
+use ferroflow_core::ops::{
+    random_crop, Conv, ConvKind, FusedBatchNorm, Pool, PoolKind, SoftmaxCrossEntropy,
+};
 use ferroflow_core::prelude::*;
 use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
@@ -707,6 +709,19 @@ fn graph_def_attributes() {
             ("padding", AttrValue::Str("EXPLICIT".into())),
             ("explicit_paddings", ints(&[0, 0, 1, 2, 0, 1, 0, 0])),
             ("dilations", ints(&[1, 1, 2, 1])),
+        ]
+    );
+    let pool = Pool {
+        kind: PoolKind::Max,
+        window: Pool2d::new([3, 2], [2, 1], Padding::Valid),
+    };
+    assert_eq!(
+        pool.attrs(),
+        vec![
+            ("ksize", ints(&[1, 3, 2, 1])),
+            ("strides", ints(&[1, 2, 1, 1])),
+            ("data_format", AttrValue::Str("NHWC".into())),
+            ("padding", AttrValue::Str("VALID".into())),
         ]
     );
     let sce = SoftmaxCrossEntropy {

@@ -35,18 +35,10 @@ impl Pool2d {
     }
 
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        let four = |v: [usize; 2]| AttrValue::Ints(vec![1, v[0] as i64, v[1] as i64, 1]);
-        let padding = match self.padding {
-            Padding::Same => "SAME",
-            Padding::Valid => "VALID",
-            Padding::Explicit(_) => "EXPLICIT",
-        };
-        vec![
-            ("ksize", four(self.ksize)),
-            ("strides", four(self.strides)),
-            ("padding", AttrValue::Str(padding.into())),
-            ("data_format", AttrValue::Str("NHWC".into())),
-        ]
+        let k = self.ksize.map(|v| v as i64);
+        let mut attrs = vec![("ksize", AttrValue::Ints(vec![1, k[0], k[1], 1]))];
+        attrs.extend(Window2d::new(self.strides, self.padding.clone()).attrs());
+        attrs
     }
 
     /// The pooled spec of `x` (rank 4, NHWC), exact when its shape is known.

@@ -155,7 +155,10 @@ pub trait ImageOps: RandomSource {
         if max_delta < 0.0 {
             fail!("random_brightness", "max_delta must be non-negative.");
         }
-        let delta = self.random_uniform_like(&[], -max_delta, max_delta, self.dtype(), seed)?;
+        // TensorFlow draws in float32 whatever the image's dtype.
+        let delta = self
+            .random_uniform_like(&[], -max_delta, max_delta, DType::F32, seed)?
+            .cast(self.dtype())?;
         self.add(&delta)
     }
 
@@ -170,7 +173,9 @@ pub trait ImageOps: RandomSource {
             fail!("random_contrast", "lower must be non-negative.");
         }
         image_rank("random_contrast", self)?;
-        let factor = self.random_uniform_like(&[], lower, upper, self.dtype(), seed)?;
+        let factor = self
+            .random_uniform_like(&[], lower, upper, DType::F32, seed)?
+            .cast(self.dtype())?;
         let mean = self.reduce_mean(vec![-3, -2], true)?;
         self.sub(&mean)?.mul(&factor)?.add(&mean)
     }

@@ -23,6 +23,21 @@ pub struct GraphVariable {
 }
 
 impl GraphVariable {
+    /// The variable of existing nodes (an imported graph's).
+    pub(crate) fn from_parts(
+        variable: Output,
+        read: Output,
+        initializer: Operation,
+        trainable: bool,
+    ) -> GraphVariable {
+        GraphVariable {
+            variable,
+            read,
+            initializer,
+            trainable,
+        }
+    }
+
     /// `name:0`, like a TF1 variable's `name`.
     pub fn name(&self) -> String {
         self.variable.name()

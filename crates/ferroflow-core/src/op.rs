@@ -61,6 +61,20 @@ pub trait OpDef: Send + Sync + fmt::Debug + 'static {
         Vec::new()
     }
 
+    /// Constant inputs of the op's TensorFlow form that ferroflow keeps as
+    /// attributes (`Sum`'s `reduction_indices`), appended after the data
+    /// inputs on GraphDef export, given the data inputs' specs.
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let _ = inputs;
+        Vec::new()
+    }
+
+    /// The ref-variable node the op's TensorFlow form takes as its first
+    /// input (`Assign` writes its `VariableV2`), on GraphDef export.
+    fn tf_ref_input(&self) -> Option<&str> {
+        None
+    }
+
     /// The dtype and static shape of each output, checking the inputs.
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>>;
 
@@ -97,6 +111,8 @@ pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn op_type(&self) -> &'static str;
     fn default_name(&self) -> &'static str;
     fn attrs(&self) -> Vec<(&'static str, AttrValue)>;
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)>;
+    fn tf_ref_input(&self) -> Option<&str>;
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>>;
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>>;
     fn is_stateful(&self) -> bool;
@@ -116,6 +132,12 @@ impl<T: OpDef> Op for T {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         OpDef::attrs(self)
+    }
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        OpDef::tf_inputs(self, inputs)
+    }
+    fn tf_ref_input(&self) -> Option<&str> {
+        OpDef::tf_ref_input(self)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         OpDef::infer(self, inputs)

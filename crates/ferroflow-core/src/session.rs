@@ -143,6 +143,18 @@ impl Session {
         &self.exec.graph
     }
 
+    /// The value this session holds for the variable whose op is `name`
+    /// (`layer_1/W`), or `None` before it is initialized.
+    pub fn variable_value(&self, name: &str) -> Option<Tensor> {
+        self.state.read_variable(name)
+    }
+
+    /// Sets the value of the variable whose op is `name`, as running an
+    /// `Assign` to it would (a `Saver` restoring a checkpoint).
+    pub fn set_variable_value(&self, name: &str, value: Tensor) -> Result<()> {
+        self.state.write_variable(name, value)
+    }
+
     /// Computes `fetches` given `feeds`, like `sess.run(fetches, feed_dict)`.
     /// Only the nodes the fetches need run. Any tensor may be fed.
     pub fn run(&self, fetches: &[&Output], feeds: &[(&Output, Tensor)]) -> Result<Vec<Tensor>> {

@@ -109,6 +109,15 @@ impl OpDef for Reduce {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("keep_dims", AttrValue::Bool(self.keep_dims))]
     }
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let axes: Vec<i32> = match &self.axes {
+            Axes::All => (0..inputs[0].shape.rank().unwrap_or(0) as i32).collect(),
+            Axes::List(v) => v.iter().map(|&a| a as i32).collect(),
+        };
+        let n = axes.len();
+        let axes = Tensor::from_vec(axes, [n]).unwrap_or_else(|_| Tensor::scalar(0i32));
+        vec![("reduction_indices", axes)]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
         check_arity(op, inputs, 1)?;

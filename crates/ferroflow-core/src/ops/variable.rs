@@ -95,6 +95,9 @@ impl OpDef for Assign {
             _ => vec![("use_locking", AttrValue::Bool(false))],
         }
     }
+    fn tf_ref_input(&self) -> Option<&str> {
+        Some(&self.variable)
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
         check_arity(op, inputs, 1)?;

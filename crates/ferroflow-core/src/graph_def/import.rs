@@ -1,0 +1,373 @@
+//! `Graph::import_graph_def`: rebuilding ops from `NodeDef`s, through a
+//! registry from TensorFlow op type to constructor.
+
+use crate::graph::{Graph, NodeName, Output};
+use crate::ops::*;
+use crate::summary_ops::{MergeSummary, SummaryKind, SummaryOp};
+use crate::{Error, Op, PartialShape, Result};
+use ferroflow_io::proto::{attr_value::Value, DataType, GraphDef, NodeDef, TensorShapeProto};
+use ferroflow_tensor::kernels::reduce::ReduceKind;
+use ferroflow_tensor::{DType, Tensor};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A node being imported: its `NodeDef` and the graph's nodes by name.
+struct Ctx<'a> {
+    def: &'a NodeDef,
+    by_name: &'a HashMap<&'a str, &'a NodeDef>,
+}
+
+/// The op of a node and which of its inputs are data inputs (the others
+/// are constants the op keeps as attributes, or a ref variable).
+type Built = (Arc<dyn Op>, Vec<usize>);
+
+impl Ctx<'_> {
+    fn attr(&self, key: &str) -> Result<&Value> {
+        self.def
+            .attr
+            .get(key)
+            .and_then(|a| a.value.as_ref())
+            .ok_or_else(|| self.error(format!("NodeDef missing attr '{key}'")))
+    }
+
+    fn error(&self, msg: String) -> Error {
+        Error::invalid(
+            "import_graph_def",
+            format!("{msg} (node '{}', op {})", self.def.name, self.def.op),
+        )
+    }
+
+    fn dtype(&self, key: &str) -> Result<DType> {
+        match self.attr(key)? {
+            Value::Type(t) => DataType::dtype_of(*t, key).map_err(|e| self.error(e.to_string())),
+            _ => Err(self.error(format!("attr '{key}' is not a type"))),
+        }
+    }
+
+    fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
+        match self.def.attr.get(key).and_then(|a| a.value.as_ref()) {
+            None => Ok(default),
+            Some(Value::B(b)) => Ok(*b),
+            Some(_) => Err(self.error(format!("attr '{key}' is not a bool"))),
+        }
+    }
+
+    fn shape(&self, key: &str) -> Result<PartialShape> {
+        match self.attr(key)? {
+            Value::Shape(s) => Ok(partial_shape(s)),
+            _ => Err(self.error(format!("attr '{key}' is not a shape"))),
+        }
+    }
+
+    fn tensor(&self, key: &str) -> Result<Tensor> {
+        match self.attr(key)? {
+            Value::Tensor(t) => t.to_tensor(key).map_err(|e| self.error(e.to_string())),
+            _ => Err(self.error(format!("attr '{key}' is not a tensor"))),
+        }
+    }
+
+    /// The value of input `i`, which must be a `Const` node.
+    fn const_input(&self, i: usize) -> Result<Tensor> {
+        let name = self
+            .def
+            .input
+            .get(i)
+            .ok_or_else(|| self.error(format!("expected an input #{i}")))?;
+        let node = self
+            .by_name
+            .get(node_name(name))
+            .filter(|n| n.op == "Const");
+        let node = node.ok_or_else(|| {
+            self.error(format!(
+                "input #{i} ({name}) must be a Const node to import this op"
+            ))
+        })?;
+        Ctx {
+            def: node,
+            by_name: self.by_name,
+        }
+        .tensor("value")
+    }
+}
+
+/// A `TensorShapeProto` as a partial shape (`-1`: unknown size).
+fn partial_shape(s: &TensorShapeProto) -> PartialShape {
+    if s.unknown_rank {
+        return PartialShape::unknown();
+    }
+    let dims: Vec<Option<usize>> = s.dim.iter().map(|d| usize::try_from(d.size).ok()).collect();
+    PartialShape::from_dims(&dims)
+}
+
+/// `node` of an input `node:1` or `^node`.
+fn node_name(input: &str) -> &str {
+    let input = input.trim_start_matches('^');
+    input.rsplit_once(':').map_or(input, |(n, _)| n)
+}
+
+/// Ops with no attributes, by TF op type.
+fn plain_ops() -> Vec<Arc<dyn Op>> {
+    vec![
+        Arc::new(Identity),
+        Arc::new(StopGradient),
+        Arc::new(ZerosLike),
+        Arc::new(OnesLike),
+        Arc::new(Equal),
+        Arc::new(NotEqual),
+        Arc::new(Less),
+        Arc::new(LessEqual),
+        Arc::new(Greater),
+        Arc::new(GreaterEqual),
+        Arc::new(Neg),
+        Arc::new(Abs),
+        Arc::new(Sign),
+        Arc::new(Square),
+        Arc::new(Sqrt),
+        Arc::new(Rsqrt),
+        Arc::new(Exp),
+        Arc::new(Log),
+        Arc::new(Log1p),
+        Arc::new(Sigmoid),
+        Arc::new(Tanh),
+        Arc::new(Relu),
+        Arc::new(Relu6),
+        Arc::new(Elu),
+        Arc::new(Selu),
+        Arc::new(Softplus),
+        Arc::new(Sin),
+        Arc::new(Cos),
+        Arc::new(Reciprocal),
+        Arc::new(Round),
+        Arc::new(Floor),
+        Arc::new(Ceil),
+        Arc::new(Add),
+        Arc::new(Sub),
+        Arc::new(Mul),
+        Arc::new(RealDiv),
+        Arc::new(FloorDiv),
+        Arc::new(FloorMod),
+        Arc::new(Pow),
+        Arc::new(Maximum),
+        Arc::new(Minimum),
+        Arc::new(SquaredDifference),
+        Arc::new(ReluGrad),
+        Arc::new(NoOp),
+    ]
+}
+
+fn summary(kind: SummaryKind, inputs: Vec<usize>) -> Built {
+    (Arc::new(SummaryOp { kind }), inputs)
+}
+
+/// The op a `NodeDef` describes, or an error naming an unknown op type.
+fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> {
+    let n = cx.def.input.iter().filter(|i| !i.starts_with('^')).count();
+    let all: Vec<usize> = (0..n).collect();
+    let op_type = match cx.def.op.as_str() {
+        "Add" => "AddV2",
+        "Div" => "RealDiv",
+        other => other,
+    };
+    if let Some(op) = plain.get(op_type) {
+        return Ok((op.clone(), all));
+    }
+    let reduce = |kind| -> Result<Built> {
+        let axes = cx.const_input(1)?.to_f64_vec()?;
+        let axes = axes.into_iter().map(|a| a as i64).collect();
+        let op = Reduce {
+            kind,
+            axes: Axes::List(axes),
+            keep_dims: cx.bool_or("keep_dims", false)?,
+        };
+        Ok((Arc::new(op), vec![0]))
+    };
+    let built: Built = match op_type {
+        "Const" => (
+            Arc::new(Const {
+                value: cx.tensor("value")?,
+            }),
+            all,
+        ),
+        "Placeholder" => (
+            Arc::new(Placeholder {
+                dtype: cx.dtype("dtype")?,
+                shape: cx
+                    .shape("shape")
+                    .unwrap_or_else(|_| PartialShape::unknown()),
+            }),
+            all,
+        ),
+        "VariableV2" => {
+            let shape = cx
+                .shape("shape")?
+                .to_shape()
+                .ok_or_else(|| cx.error("a variable's shape must be fully defined".into()))?;
+            let op = VariableV2 {
+                dtype: cx.dtype("dtype")?,
+                shape,
+            };
+            (Arc::new(op), all)
+        }
+        "Assign" | "AssignAdd" | "AssignSub" => {
+            let var = cx
+                .def
+                .input
+                .first()
+                .map(|i| node_name(i))
+                .and_then(|v| cx.by_name.get(v))
+                .filter(|v| v.op == "VariableV2")
+                .ok_or_else(|| cx.error("input #0 must be a VariableV2 node".into()))?;
+            let var_cx = Ctx {
+                def: var,
+                by_name: cx.by_name,
+            };
+            let kind = match op_type {
+                "Assign" => AssignKind::Set,
+                "AssignAdd" => AssignKind::Add,
+                _ => AssignKind::Sub,
+            };
+            let shape = var_cx.shape("shape")?.to_shape().unwrap_or_default();
+            let op = Assign {
+                variable: var.name.clone(),
+                kind,
+                dtype: var_cx.dtype("dtype")?,
+                shape,
+            };
+            (Arc::new(op), vec![1])
+        }
+        "MatMul" => {
+            let op = MatMul {
+                transpose_a: cx.bool_or("transpose_a", false)?,
+                transpose_b: cx.bool_or("transpose_b", false)?,
+                batched: false,
+            };
+            (Arc::new(op), all)
+        }
+        "Sum" => reduce(ReduceKind::Sum)?,
+        "Mean" => reduce(ReduceKind::Mean)?,
+        "Max" => reduce(ReduceKind::Max)?,
+        "Min" => reduce(ReduceKind::Min)?,
+        "Prod" => reduce(ReduceKind::Prod)?,
+        "All" => reduce(ReduceKind::All)?,
+        "Any" => reduce(ReduceKind::Any)?,
+        "ScalarSummary" => summary(SummaryKind::Scalar, all),
+        "HistogramSummary" => summary(SummaryKind::Histogram, all),
+        "TensorSummaryV2" => summary(SummaryKind::Text, all),
+        "ImageSummary" => {
+            let max_images = match cx.attr("max_images") {
+                Ok(Value::I(n)) => usize::try_from(*n).unwrap_or(0),
+                _ => 3,
+            };
+            summary(SummaryKind::Image { max_images }, all)
+        }
+        "MergeSummary" => (Arc::new(MergeSummary { n }), all),
+        other => {
+            return Err(cx.error(format!(
+                "Op type not registered '{other}' in ferroflow's import_graph_def"
+            )))
+        }
+    };
+    Ok(built)
+}
+
+impl Graph {
+    /// Adds the nodes of `graph_def` to this graph under their own names,
+    /// like `tf.import_graph_def(graph_def, name="")`, for the ops
+    /// ferroflow has (all it exports; TF's `Const`, `Placeholder`,
+    /// `VariableV2`, `Assign*`, `Identity`, math, `MatMul`, reductions…).
+    /// An unknown op type, a missing input or a name already in the graph
+    /// is an error.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::session::Session;
+    /// use ferroflow_core::prelude::*;
+    /// let g = Graph::new();
+    /// let x = g.constant(Tensor::from([1.0f32, 2.0]), "x").unwrap();
+    /// let _ = x.mul(&x).unwrap().reduce_sum(0, false).unwrap();
+    /// let copy = Graph::new();
+    /// copy.import_graph_def(&g.to_graph_def()).unwrap();
+    /// let y = copy.get_tensor_by_name("Sum:0").unwrap();
+    /// let out = Session::new(&copy).run(&[&y], &[]).unwrap();
+    /// assert_eq!(out[0].to_scalar::<f32>().unwrap(), 5.0);
+    /// ```
+    pub fn import_graph_def(&self, graph_def: &GraphDef) -> Result<()> {
+        let by_name: HashMap<&str, &NodeDef> = graph_def
+            .node
+            .iter()
+            .map(|n| (n.name.as_str(), n))
+            .collect();
+        let plain: HashMap<&'static str, Arc<dyn Op>> = plain_ops()
+            .into_iter()
+            .map(|op| (op.op_type(), op))
+            .collect();
+        let mut built = Vec::with_capacity(graph_def.node.len());
+        let mut data_used: HashSet<&str> = HashSet::new();
+        for def in &graph_def.node {
+            let cx = Ctx {
+                def,
+                by_name: &by_name,
+            };
+            let (op, data) = build(&cx, &plain)?;
+            let data_inputs: Vec<&str> = data.iter().map(|&i| def.input[i].as_str()).collect();
+            data_used.extend(data_inputs.iter().map(|i| node_name(i)));
+            data_used.extend(
+                def.input
+                    .iter()
+                    .filter(|i| i.starts_with('^'))
+                    .map(|i| node_name(i)),
+            );
+            built.push((def, op, data_inputs));
+        }
+        // Constants a node keeps as attributes are not imported.
+        for (def, op, data_inputs) in built {
+            if def.op == "Const"
+                && !data_used.contains(def.name.as_str())
+                && by_name_consumed(graph_def, &def.name)
+            {
+                continue;
+            }
+            let inputs = data_inputs
+                .iter()
+                .map(|i| self.input_tensor(i, &def.name))
+                .collect::<Result<Vec<Output>>>()?;
+            let controls = def
+                .input
+                .iter()
+                .filter(|i| i.starts_with('^'))
+                .map(|i| self.get_operation_by_name(node_name(i)))
+                .collect::<Result<Vec<_>>>()?;
+            let control_refs: Vec<_> = controls.iter().collect();
+            let _deps = self.control_dependencies(&control_refs);
+            let _device = self.device(&def.device);
+            let refs: Vec<&Output> = inputs.iter().collect();
+            self.add_node(op, &refs, NodeName::Exact(&def.name))?;
+        }
+        Ok(())
+    }
+
+    /// The tensor an input string (`name`, `name:1`) names.
+    fn input_tensor(&self, input: &str, node: &str) -> Result<Output> {
+        let name = if input.contains(':') {
+            input.to_string()
+        } else {
+            format!("{input}:0")
+        };
+        self.get_tensor_by_name(&name).map_err(|_| {
+            Error::invalid(
+                "import_graph_def",
+                format!(
+                    "Node '{node}': input '{input}' not found (nodes must come after their inputs)"
+                ),
+            )
+        })
+    }
+}
+
+/// True if some node of `graph_def` takes `name` as an input.
+fn by_name_consumed(graph_def: &GraphDef, name: &str) -> bool {
+    graph_def
+        .node
+        .iter()
+        .any(|n| n.input.iter().any(|i| node_name(i) == name))
+}

@@ -1,0 +1,150 @@
+//! Graphs as TensorFlow's `GraphDef` and `MetaGraphDef`: export
+//! (`Graph::to_graph_def`, `export_meta_graph`) and import
+//! (`Graph::import_graph_def`, `import_meta_graph`).
+//!
+//! ```
+//! use ferroflow_core::graph::Graph;
+//! use ferroflow_core::prelude::*;
+//! let g = Graph::new();
+//! let x = g.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
+//! let _y = x.mul(&x).unwrap().reduce_sum(1, false).unwrap();
+//! let def = g.to_graph_def();
+//! let ops: Vec<&str> = def.node.iter().map(|n| n.op.as_str()).collect();
+//! assert_eq!(ops, ["Placeholder", "Mul", "Const", "Sum"]);
+//! assert_eq!(def.node[3].input, ["Mul", "Sum/reduction_indices"]);
+//! ```
+
+mod import;
+mod meta;
+
+pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
+
+use crate::graph::{Graph, Node};
+use crate::{AttrValue, PartialShape, TensorSpec};
+use ferroflow_io::proto::{
+    attr_value, AttrValue as AttrProto, DataType, GraphDef, NodeDef, TensorProto, TensorShapeProto,
+    VersionDef,
+};
+use ferroflow_tensor::Tensor;
+
+/// The GraphDef producer version written (TensorFlow 2.21's).
+const PRODUCER: i32 = 2091;
+
+/// Ops whose TF form has a `T` attribute from their first input: those
+/// with inputs that do not set `T` (or `SrcT`, `N`) themselves.
+fn takes_t(node: &Node, attrs: &[(&'static str, AttrValue)]) -> bool {
+    !node.inputs.is_empty() && !attrs.iter().any(|(k, _)| matches!(*k, "T" | "SrcT" | "N"))
+}
+
+impl Graph {
+    /// This graph as a `GraphDef`, like `graph.as_graph_def(add_shapes=True)`:
+    /// one `NodeDef` per node with TensorFlow's op type, inputs (`name`,
+    /// `name:1`, `^ctrl`), device, attributes, `T` and `_output_shapes`;
+    /// constant inputs that ferroflow keeps as attributes become `Const`
+    /// nodes named `<node>/<input>`, so TensorFlow can run the graph.
+    pub fn to_graph_def(&self) -> GraphDef {
+        let nodes = self.nodes();
+        let mut out = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            let specs: Vec<TensorSpec> = node
+                .inputs
+                .iter()
+                .map(|&(n, i)| nodes[n].outputs[i].clone())
+                .collect();
+            let mut def = NodeDef::new(&node.name, node.op.op_type());
+            def.device = node.device.clone();
+            if let Some(var) = node.op.tf_ref_input() {
+                def.input.push(var.to_string());
+            }
+            def.input.extend(node.inputs.iter().map(|&(n, i)| match i {
+                0 => nodes[n].name.clone(),
+                i => format!("{}:{i}", nodes[n].name),
+            }));
+            for (input, value) in node.op.tf_inputs(&specs) {
+                let name = format!("{}/{input}", node.name);
+                out.push(const_node(&name, &value, &node.device));
+                def.input.push(name);
+            }
+            def.input.extend(
+                node.control_inputs
+                    .iter()
+                    .map(|&c| format!("^{}", nodes[c].name)),
+            );
+            let attrs = node.op.attrs();
+            if takes_t(node, &attrs) {
+                def.attr
+                    .insert("T".into(), AttrProto::dtype(specs[0].dtype.into()));
+            }
+            for (key, value) in attrs {
+                def.attr.insert(key.into(), attr_proto(&value));
+            }
+            let shapes = node.outputs.iter().map(|s| shape_proto(&s.shape)).collect();
+            def.attr.insert(
+                "_output_shapes".into(),
+                AttrProto::list(attr_value::ListValue {
+                    shape: shapes,
+                    ..Default::default()
+                }),
+            );
+            out.push(def);
+        }
+        GraphDef {
+            node: out,
+            versions: Some(VersionDef {
+                producer: PRODUCER,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+/// A `Const` node holding `value`.
+fn const_node(name: &str, value: &Tensor, device: &str) -> NodeDef {
+    let mut def = NodeDef::new(name, "Const");
+    def.device = device.to_string();
+    def.attr
+        .insert("dtype".into(), AttrProto::dtype(value.dtype().into()));
+    def.attr.insert(
+        "value".into(),
+        AttrProto::tensor(TensorProto::from_tensor(value)),
+    );
+    def
+}
+
+/// A partial shape as a `TensorShapeProto` (`-1` for unknown sizes).
+pub(crate) fn shape_proto(shape: &PartialShape) -> TensorShapeProto {
+    match shape.dims() {
+        None => TensorShapeProto::unknown(),
+        Some(dims) => {
+            let dims: Vec<i64> = dims.iter().map(|d| d.map_or(-1, |d| d as i64)).collect();
+            TensorShapeProto::new(&dims)
+        }
+    }
+}
+
+/// A ferroflow attribute as an `AttrValue` message.
+fn attr_proto(value: &AttrValue) -> AttrProto {
+    use attr_value::ListValue;
+    match value {
+        AttrValue::Int(i) => AttrProto::int(*i),
+        AttrValue::Float(f) => AttrProto::float(*f),
+        AttrValue::Bool(b) => AttrProto::bool(*b),
+        AttrValue::Str(s) => AttrProto::string(s.as_bytes()),
+        AttrValue::Type(t) => AttrProto::dtype((*t).into()),
+        AttrValue::Shape(s) => AttrProto::shape(shape_proto(s)),
+        AttrValue::Tensor(t) => AttrProto::tensor(TensorProto::from_tensor(t)),
+        AttrValue::Ints(v) => AttrProto::list(ListValue {
+            i: v.clone(),
+            ..Default::default()
+        }),
+        AttrValue::Floats(v) => AttrProto::list(ListValue {
+            f: v.clone(),
+            ..Default::default()
+        }),
+        AttrValue::Types(v) => AttrProto::list(ListValue {
+            r#type: v.iter().map(|&t| DataType::from(t) as i32).collect(),
+            ..Default::default()
+        }),
+    }
+}

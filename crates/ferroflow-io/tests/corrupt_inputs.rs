@@ -33,7 +33,7 @@ fn mutations(input: &[u8], rounds: usize, seed: u64) -> Vec<Vec<u8>> {
                 let at = rng.next() % m.len();
                 m[at] = rng.next() as u8;
             }
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 m.truncate(rng.next() % m.len());
             }
             m

@@ -330,7 +330,7 @@ pub fn resolve_reshape(from: &Shape, dims: &[i64]) -> Result<Shape> {
     }
     let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             crate::bail!(
                 "Reshape",
                 "Input to reshape is a tensor with {total} values, but the requested shape requires a multiple of {known}"

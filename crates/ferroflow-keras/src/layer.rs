@@ -1,0 +1,329 @@
+//! The `Layer` trait and the state every layer shares: its name, weights,
+//! `trainable` flag, regularizers and added losses and metrics.
+
+use ferroflow_core::initializers::Initializer;
+use ferroflow_core::prelude::*;
+use ferroflow_core::{Error, Result};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+thread_local! {
+    static NAME_UIDS: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+}
+
+/// A fresh layer name from `base`, as Keras numbers them: `dense`,
+/// `dense_1`, `dense_2`, …
+///
+/// ```
+/// use ferroflow_keras::unique_name;
+/// let a = unique_name("my_block");
+/// let b = unique_name("my_block");
+/// assert_eq!((a.as_str(), b.as_str()), ("my_block", "my_block_1"));
+/// ```
+pub fn unique_name(base: &str) -> String {
+    NAME_UIDS.with(|uids| {
+        let mut uids = uids.borrow_mut();
+        let n = uids.entry(base.to_string()).or_insert(0);
+        let name = match *n {
+            0 => base.to_string(),
+            k => format!("{base}_{k}"),
+        };
+        *n += 1;
+        name
+    })
+}
+
+/// A weight penalty added to the model's losses, like
+/// `tf.keras.regularizers.l1`, `l2`, `l1_l2`.
+///
+/// ```
+/// use ferroflow_keras::Regularizer;
+/// use ferroflow_core::prelude::*;
+/// let w = Tensor::from([1.0f32, -2.0]);
+/// let p = Regularizer::l1_l2(0.1, 0.01).penalty(&w).unwrap();
+/// assert!((p.to_scalar::<f32>().unwrap() - 0.35).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Regularizer {
+    pub l1: f64,
+    pub l2: f64,
+}
+
+impl Regularizer {
+    /// `l1 * sum(|w|)`.
+    pub fn l1(l1: f64) -> Self {
+        Regularizer { l1, l2: 0.0 }
+    }
+    /// `l2 * sum(w²)`.
+    pub fn l2(l2: f64) -> Self {
+        Regularizer { l1: 0.0, l2 }
+    }
+    /// Both penalties.
+    pub fn l1_l2(l1: f64, l2: f64) -> Self {
+        Regularizer { l1, l2 }
+    }
+    /// The penalty of weight `w`, a scalar of its dtype.
+    pub fn penalty<H: TensorOps>(&self, w: &H) -> Result<H> {
+        let all = None::<&[i64]>;
+        let mut total = w.scalar_like(0.0)?;
+        if self.l1 != 0.0 {
+            let l1 = w.abs()?.reduce_sum(all, false)?;
+            total = total.add(&l1.mul(&w.scalar_like(self.l1)?)?)?;
+        }
+        if self.l2 != 0.0 {
+            let l2 = w.square()?.reduce_sum(all, false)?;
+            total = total.add(&l2.mul(&w.scalar_like(self.l2)?)?)?;
+        }
+        Ok(total)
+    }
+}
+
+/// What every layer holds: name, weights, `trainable`, regularizers, and
+/// the losses and metrics its last `call` added.
+#[derive(Debug)]
+pub struct LayerCore {
+    name: String,
+    trainable: bool,
+    weights: Vec<Variable>,
+    regularized: Vec<(Variable, Regularizer)>,
+    output_shape: Option<Vec<Option<usize>>>,
+    added_losses: RefCell<Vec<Tensor>>,
+    added_metrics: RefCell<Vec<(String, Tensor)>>,
+}
+
+impl LayerCore {
+    /// The state of a new layer named uniquely after `base` (`dense`, `dense_1`, …).
+    pub fn new(base: &str) -> Self {
+        LayerCore {
+            name: unique_name(base),
+            trainable: true,
+            weights: Vec::new(),
+            regularized: Vec::new(),
+            output_shape: None,
+            added_losses: RefCell::new(Vec::new()),
+            added_metrics: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The layer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Renames the layer (before it is built).
+    pub fn set_name(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
+    /// Whether the optimizer updates this layer's weights.
+    pub fn trainable(&self) -> bool {
+        self.trainable
+    }
+
+    /// Freezes (`false`) or unfreezes the layer, like `layer.trainable = False`.
+    pub fn set_trainable(&mut self, trainable: bool) {
+        self.trainable = trainable;
+    }
+
+    /// Whether `build` has run.
+    pub fn built(&self) -> bool {
+        self.output_shape.is_some()
+    }
+
+    /// The output shape `build` found (`None` is the batch or an unknown dim).
+    pub fn output_shape(&self) -> Option<&[Option<usize>]> {
+        self.output_shape.as_deref()
+    }
+
+    /// Records the output shape; called by [`Layer::build_once`].
+    pub(crate) fn set_output_shape(&mut self, shape: Vec<Option<usize>>) {
+        self.output_shape = Some(shape);
+    }
+
+    /// Creates weight `<layer>/<name>:0` of `shape` filled by `init`, like
+    /// Keras's `add_weight`. A non-trainable weight (a moving mean) is
+    /// never trained, even when the layer is.
+    pub fn add_weight(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        init: &Initializer,
+        trainable: bool,
+        regularizer: Option<Regularizer>,
+    ) -> Result<Variable> {
+        let value = init.eager(shape, DType::F32)?;
+        let var = Variable::with_options(value, &format!("{}/{name}:0", self.name), trainable);
+        if let Some(r) = regularizer {
+            self.regularized.push((var.clone(), r));
+        }
+        self.weights.push(var.clone());
+        Ok(var)
+    }
+
+    /// All weights, trainable first in creation order as Keras lists them.
+    pub fn weights(&self) -> Vec<Variable> {
+        let mut w = self.trainable_weights();
+        w.extend(self.non_trainable_weights());
+        w
+    }
+
+    /// The weights the optimizer updates (none when frozen).
+    pub fn trainable_weights(&self) -> Vec<Variable> {
+        let on = self.trainable;
+        self.weights
+            .iter()
+            .filter(|v| on && v.trainable())
+            .cloned()
+            .collect()
+    }
+
+    /// The weights the optimizer leaves alone (all of them when frozen).
+    pub fn non_trainable_weights(&self) -> Vec<Variable> {
+        let on = self.trainable;
+        self.weights
+            .iter()
+            .filter(|v| !(on && v.trainable()))
+            .cloned()
+            .collect()
+    }
+
+    /// Adds a loss from inside `call`, like `self.add_loss(x)`; it counts in
+    /// the model's `losses` until the next call.
+    pub fn add_loss(&self, loss: Tensor) {
+        self.added_losses.borrow_mut().push(loss);
+    }
+
+    /// Reports a value from inside `call`, like `self.add_metric(x, name)`;
+    /// `fit` averages it over the epoch.
+    pub fn add_metric(&self, name: &str, value: Tensor) {
+        self.added_metrics
+            .borrow_mut()
+            .push((name.to_string(), value));
+    }
+
+    /// Clears what the previous call added; run at the start of each call.
+    pub fn clear_added(&self) {
+        self.added_losses.borrow_mut().clear();
+        self.added_metrics.borrow_mut().clear();
+    }
+
+    /// The regularization penalties of the weights, then the losses the
+    /// last call added.
+    pub fn losses(&self) -> Result<Vec<Tensor>> {
+        let mut losses = self
+            .regularized
+            .iter()
+            .map(|(v, r)| r.penalty(&v.value()))
+            .collect::<Result<Vec<_>>>()?;
+        losses.extend(self.added_losses.borrow().iter().cloned());
+        Ok(losses)
+    }
+
+    /// The metrics the last call added.
+    pub fn metrics(&self) -> Vec<(String, Tensor)> {
+        self.added_metrics.borrow().clone()
+    }
+
+    /// An error naming this layer, in Keras's words.
+    pub fn error(&self, msg: impl std::fmt::Display) -> Error {
+        Error::invalid(format!("layer '{}'", self.name), msg.to_string())
+    }
+
+    /// Checks that `x` is floating point with a rank in `ranks`.
+    pub fn check_input(&self, x: &Tensor, ranks: std::ops::RangeInclusive<usize>) -> Result<()> {
+        if !x.dtype().is_float() {
+            return Err(self.error(format!(
+                "expected a floating-point input, got dtype {}",
+                x.dtype()
+            )));
+        }
+        self.check_rank(x.rank(), ranks)
+    }
+
+    /// Checks a rank against the layer's expectation, with Keras's message.
+    pub fn check_rank(&self, rank: usize, ranks: std::ops::RangeInclusive<usize>) -> Result<()> {
+        if !ranks.contains(&rank) {
+            let expected = if ranks.start() == ranks.end() {
+                format!("ndim={}", ranks.start())
+            } else if *ranks.end() == usize::MAX {
+                format!("min_ndim={}", ranks.start())
+            } else {
+                format!("ndim in {}..={}", ranks.start(), ranks.end())
+            };
+            return Err(self.error(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected {expected}, found ndim={rank}",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A Keras layer: built once from its input shape, then called on eager
+/// tensors with a `training` flag.
+///
+/// ```
+/// use ferroflow_keras::layers::Dense;
+/// use ferroflow_keras::Layer;
+/// use ferroflow_core::prelude::*;
+/// let mut dense = Dense::new(3);
+/// let x = Tensor::from_vec(vec![1.0f32; 8], [2, 4]).unwrap();
+/// let y = dense.apply(&x, false).unwrap();
+/// assert_eq!(y.dims(), &[2, 3]);
+/// assert!(dense.core().name().starts_with("dense"));
+/// assert!(dense.core().weights()[0].name().ends_with("/kernel:0"));
+/// ```
+pub trait Layer {
+    /// The shared state.
+    fn core(&self) -> &LayerCore;
+    /// The shared state, mutably.
+    fn core_mut(&mut self) -> &mut LayerCore;
+    /// The Keras class name shown by `summary()` (`Dense`).
+    fn class_name(&self) -> &'static str;
+    /// Creates the weights for inputs of `input_shape` (batch first,
+    /// `None` unknown) and returns the output shape.
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>>;
+    /// The forward pass on a built layer.
+    fn call(&self, x: &Tensor, training: bool) -> Result<Tensor>;
+
+    /// Builds the layer unless built, returning its output shape.
+    fn build_once(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        if let Some(shape) = self.core().output_shape() {
+            return Ok(shape.to_vec());
+        }
+        let shape = self.build(input_shape)?;
+        self.core_mut().set_output_shape(shape.clone());
+        Ok(shape)
+    }
+
+    /// Builds on first use from `x`'s shape, then calls, like `layer(x)`.
+    fn apply(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        if !self.core().built() {
+            let mut shape: Vec<Option<usize>> = x.dims().iter().map(|&d| Some(d)).collect();
+            if let Some(batch) = shape.first_mut() {
+                *batch = None;
+            }
+            self.build_once(&shape)?;
+        }
+        self.core().clear_added();
+        self.call(x, training)
+    }
+
+    /// The number of weights' elements, as `count_params()`.
+    fn count_params(&self) -> usize {
+        self.core()
+            .weights()
+            .iter()
+            .map(|w| w.shape().num_elements())
+            .sum()
+    }
+}
+
+/// The known size of dim `i` of `shape`, or an error naming `core`'s layer.
+pub(crate) fn known_dim(core: &LayerCore, shape: &[Option<usize>], i: usize) -> Result<usize> {
+    shape.get(i).copied().flatten().ok_or_else(|| {
+        core.error(format!(
+            "the input's dimension {i} must be known to build the layer; got shape {shape:?}"
+        ))
+    })
+}

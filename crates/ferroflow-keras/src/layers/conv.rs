@@ -1,0 +1,309 @@
+//! Image layers: `Conv2D`, `MaxPooling2D`/`AveragePooling2D`
+//! ([`Pooling2D`]) and the global poolings ([`GlobalPooling2D`]), NHWC.
+
+use super::core_accessors;
+use crate::activations;
+use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
+use ferroflow_core::initializers::Initializer;
+use ferroflow_core::prelude::*;
+use ferroflow_core::{Result, Variable};
+
+/// The output size along one spatial axis, as TensorFlow computes it.
+fn out_size(input: Option<usize>, window: usize, stride: usize, same: bool) -> Option<usize> {
+    let input = input?;
+    if same {
+        Some(input.div_ceil(stride))
+    } else {
+        (input >= window).then(|| (input - window) / stride + 1)
+    }
+}
+
+/// `"same"` or `"valid"` (Keras's spelling) as a padding.
+fn padding(core: &LayerCore, name: &str) -> Result<Padding> {
+    match name {
+        "same" => Ok(Padding::Same),
+        "valid" => Ok(Padding::Valid),
+        other => Err(core.error(format!(
+            "The `padding` argument must be a string in {{'valid', 'same'}}. Received: {other}"
+        ))),
+    }
+}
+
+/// The NHWC output shape of a window of `window` moved by `strides`.
+fn windowed_shape(
+    core: &LayerCore,
+    input_shape: &[Option<usize>],
+    window: [usize; 2],
+    strides: [usize; 2],
+    same: bool,
+    channels: Option<usize>,
+) -> Result<Vec<Option<usize>>> {
+    core.check_rank(input_shape.len(), 4..=4)?;
+    let h = out_size(input_shape[1], window[0], strides[0], same);
+    let w = out_size(input_shape[2], window[1], strides[1], same);
+    if h == Some(0) || w == Some(0) || (!same && (h.is_none() && input_shape[1].is_some())) {
+        return Err(core.error(format!(
+            "the window {window:?} does not fit the input of shape {input_shape:?}"
+        )));
+    }
+    Ok(vec![input_shape[0], h, w, channels.or(input_shape[3])])
+}
+
+/// A 2-D convolution over NHWC images, like
+/// `tf.keras.layers.Conv2D(filters, kernel_size, strides, padding, activation)`.
+///
+/// ```
+/// use ferroflow_keras::layers::Conv2D;
+/// use ferroflow_keras::Layer;
+/// let mut c = Conv2D::new(200, [5, 5]);
+/// assert_eq!(c.build_once(&[None, Some(32), Some(32), Some(3)]).unwrap(),
+///            vec![None, Some(28), Some(28), Some(200)]);
+/// assert_eq!(c.count_params(), 15200);
+/// ```
+pub struct Conv2D {
+    core: LayerCore,
+    filters: usize,
+    kernel_size: [usize; 2],
+    strides: [usize; 2],
+    padding: String,
+    activation: String,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    kernel_regularizer: Option<Regularizer>,
+    act: activations::Activation,
+    kernel: Option<Variable>,
+    bias: Option<Variable>,
+}
+
+impl Conv2D {
+    /// `filters` kernels of `kernel_size`, stride 1, `"valid"`, linear.
+    pub fn new(filters: usize, kernel_size: [usize; 2]) -> Self {
+        Conv2D {
+            core: LayerCore::new("conv2d"),
+            filters,
+            kernel_size,
+            strides: [1, 1],
+            padding: "valid".into(),
+            activation: "linear".into(),
+            use_bias: true,
+            kernel_initializer: Initializer::glorot_uniform(None),
+            kernel_regularizer: None,
+            act: activations::Activation::Linear,
+            kernel: None,
+            bias: None,
+        }
+    }
+    /// The strides.
+    pub fn strides(mut self, strides: [usize; 2]) -> Self {
+        self.strides = strides;
+        self
+    }
+    /// `"valid"` or `"same"`.
+    pub fn padding(mut self, padding: &str) -> Self {
+        self.padding = padding.into();
+        self
+    }
+    /// The activation by name.
+    pub fn activation(mut self, name: &str) -> Self {
+        self.activation = name.into();
+        self
+    }
+    /// Whether to add a bias.
+    pub fn use_bias(mut self, use_bias: bool) -> Self {
+        self.use_bias = use_bias;
+        self
+    }
+    /// The kernel's initializer.
+    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
+    }
+    /// A penalty on the kernel.
+    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
+        self.kernel_regularizer = Some(r);
+        self
+    }
+}
+
+impl Layer for Conv2D {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "Conv2D"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        let same = padding(&self.core, &self.padding)? == Padding::Same;
+        self.act = activations::Activation::get(&self.activation)?;
+        let out = windowed_shape(
+            &self.core,
+            input_shape,
+            self.kernel_size,
+            self.strides,
+            same,
+            Some(self.filters),
+        )?;
+        let channels = known_dim(&self.core, input_shape, 3)?;
+        let [kh, kw] = self.kernel_size;
+        self.kernel = Some(self.core.add_weight(
+            "kernel",
+            &[kh, kw, channels, self.filters],
+            &self.kernel_initializer,
+            true,
+            self.kernel_regularizer,
+        )?);
+        if self.use_bias {
+            self.bias = Some(self.core.add_weight(
+                "bias",
+                &[self.filters],
+                &Initializer::Zeros,
+                true,
+                None,
+            )?);
+        }
+        Ok(out)
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 4..=4)?;
+        let kernel = self
+            .kernel
+            .as_ref()
+            .ok_or_else(|| self.core.error("not built"))?;
+        let window = Window2d::new(self.strides, padding(&self.core, &self.padding)?);
+        let y = x.conv2d(&kernel.value(), &window, DataFormat::Nhwc)?;
+        let y = match &self.bias {
+            Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
+            None => y,
+        };
+        self.act.apply(&y)
+    }
+}
+
+/// Max or average pooling over NHWC windows, like
+/// `tf.keras.layers.MaxPooling2D(pool_size, strides, padding)` and
+/// `AveragePooling2D`.
+///
+/// ```
+/// use ferroflow_keras::layers::Pooling2D;
+/// use ferroflow_keras::Layer;
+/// let mut p = Pooling2D::max([2, 2]);
+/// assert_eq!(p.build_once(&[None, Some(28), Some(28), Some(32)]).unwrap(),
+///            vec![None, Some(14), Some(14), Some(32)]);
+/// ```
+pub struct Pooling2D {
+    core: LayerCore,
+    max: bool,
+    pool_size: [usize; 2],
+    strides: [usize; 2],
+    padding: String,
+}
+
+impl Pooling2D {
+    /// `MaxPooling2D(pool_size)`: strides default to the pool size, `"valid"`.
+    pub fn max(pool_size: [usize; 2]) -> Self {
+        Self::new("max_pooling2d", true, pool_size)
+    }
+    /// `AveragePooling2D(pool_size)`.
+    pub fn average(pool_size: [usize; 2]) -> Self {
+        Self::new("average_pooling2d", false, pool_size)
+    }
+    fn new(base: &str, max: bool, pool_size: [usize; 2]) -> Self {
+        Pooling2D {
+            core: LayerCore::new(base),
+            max,
+            pool_size,
+            strides: pool_size,
+            padding: "valid".into(),
+        }
+    }
+    /// The strides.
+    pub fn strides(mut self, strides: [usize; 2]) -> Self {
+        self.strides = strides;
+        self
+    }
+    /// `"valid"` or `"same"`.
+    pub fn padding(mut self, padding: &str) -> Self {
+        self.padding = padding.into();
+        self
+    }
+}
+
+impl Layer for Pooling2D {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        if self.max {
+            "MaxPooling2D"
+        } else {
+            "AveragePooling2D"
+        }
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        let same = padding(&self.core, &self.padding)? == Padding::Same;
+        windowed_shape(
+            &self.core,
+            input_shape,
+            self.pool_size,
+            self.strides,
+            same,
+            None,
+        )
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 4..=4)?;
+        let window = Pool2d::new(
+            self.pool_size,
+            self.strides,
+            padding(&self.core, &self.padding)?,
+        );
+        if self.max {
+            x.max_pool2d(&window, DataFormat::Nhwc)
+        } else {
+            x.avg_pool2d(&window, DataFormat::Nhwc)
+        }
+    }
+}
+
+/// The mean or max over height and width of NHWC images, like
+/// `tf.keras.layers.GlobalAveragePooling2D()` and `GlobalMaxPooling2D()`.
+pub struct GlobalPooling2D {
+    core: LayerCore,
+    max: bool,
+}
+
+impl GlobalPooling2D {
+    /// `GlobalMaxPooling2D()`.
+    pub fn max() -> Self {
+        GlobalPooling2D {
+            core: LayerCore::new("global_max_pooling2d"),
+            max: true,
+        }
+    }
+    /// `GlobalAveragePooling2D()`.
+    pub fn average() -> Self {
+        GlobalPooling2D {
+            core: LayerCore::new("global_average_pooling2d"),
+            max: false,
+        }
+    }
+}
+
+impl Layer for GlobalPooling2D {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        if self.max {
+            "GlobalMaxPooling2D"
+        } else {
+            "GlobalAveragePooling2D"
+        }
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 4..=4)?;
+        Ok(vec![input_shape[0], input_shape[3]])
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 4..=4)?;
+        if self.max {
+            x.reduce_max([1, 2], false)
+        } else {
+            x.reduce_mean([1, 2], false)
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! `Dense`, `Flatten`, `Reshape`, `Permute`.
+
+use super::core_accessors;
+use crate::activations;
+use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
+use ferroflow_core::initializers::Initializer;
+use ferroflow_core::prelude::*;
+use ferroflow_core::{Result, Variable};
+
+/// A densely-connected layer: `activation(x · kernel + bias)`, like
+/// `tf.keras.layers.Dense(units, activation)`. Kernels start
+/// glorot-uniform, biases zero; inputs of rank > 2 apply to the last axis.
+///
+/// ```
+/// use ferroflow_keras::layers::Dense;
+/// use ferroflow_keras::{Layer, Regularizer};
+/// let mut d = Dense::new(10).activation("relu").kernel_regularizer(Regularizer::l2(0.01));
+/// d.build_once(&[None, Some(300)]).unwrap();
+/// assert_eq!(d.count_params(), 3010);
+/// ```
+pub struct Dense {
+    core: LayerCore,
+    units: usize,
+    activation: String,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
+    kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
+    kernel: Option<Variable>,
+    bias: Option<Variable>,
+    act: activations::Activation,
+}
+
+impl Dense {
+    /// A layer of `units` outputs, linear, with a bias.
+    pub fn new(units: usize) -> Self {
+        Dense {
+            core: LayerCore::new("dense"),
+            units,
+            activation: "linear".into(),
+            use_bias: true,
+            kernel_initializer: Initializer::glorot_uniform(None),
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            bias_regularizer: None,
+            kernel: None,
+            bias: None,
+            act: activations::Activation::Linear,
+        }
+    }
+    /// The activation by name (`"relu"`, `"softmax"`, …); checked at build.
+    pub fn activation(mut self, name: &str) -> Self {
+        self.activation = name.into();
+        self
+    }
+    /// Whether to add a bias.
+    pub fn use_bias(mut self, use_bias: bool) -> Self {
+        self.use_bias = use_bias;
+        self
+    }
+    /// The kernel's initializer.
+    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
+        self.kernel_initializer = init;
+        self
+    }
+    /// The bias's initializer.
+    pub fn bias_initializer(mut self, init: Initializer) -> Self {
+        self.bias_initializer = init;
+        self
+    }
+    /// A penalty on the kernel, added to the model's losses.
+    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
+        self.kernel_regularizer = Some(r);
+        self
+    }
+    /// A penalty on the bias.
+    pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
+        self.bias_regularizer = Some(r);
+        self
+    }
+    /// Names the layer.
+    pub fn name(mut self, name: &str) -> Self {
+        self.core.set_name(name);
+        self
+    }
+    /// The kernel, once built.
+    pub fn kernel(&self) -> Option<&Variable> {
+        self.kernel.as_ref()
+    }
+}
+
+impl Layer for Dense {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "Dense"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 2..=usize::MAX)?;
+        self.act = activations::Activation::get(&self.activation)?;
+        let last = known_dim(&self.core, input_shape, input_shape.len() - 1)?;
+        self.kernel = Some(self.core.add_weight(
+            "kernel",
+            &[last, self.units],
+            &self.kernel_initializer,
+            true,
+            self.kernel_regularizer,
+        )?);
+        if self.use_bias {
+            self.bias = Some(self.core.add_weight(
+                "bias",
+                &[self.units],
+                &self.bias_initializer,
+                true,
+                self.bias_regularizer,
+            )?);
+        }
+        let mut out = input_shape.to_vec();
+        *out.last_mut().expect("rank checked") = Some(self.units);
+        Ok(out)
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 2..=usize::MAX)?;
+        let kernel = self
+            .kernel
+            .as_ref()
+            .ok_or_else(|| self.core.error("not built"))?;
+        let k = kernel.value();
+        let in_dim = k.dims()[0];
+        if x.dims()[x.rank() - 1] != in_dim {
+            return Err(self.core.error(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected axis -1 of input shape to have value {in_dim}, but received input with shape {}",
+                self.core.name(),
+                x.shape().to_tuple_string()
+            )));
+        }
+        let y = if x.rank() == 2 {
+            x.matmul(&k)?
+        } else {
+            let mut dims: Vec<i64> = x.dims().iter().map(|&d| d as i64).collect();
+            let flat = x.reshape(&[-1, in_dim as i64])?.matmul(&k)?;
+            *dims.last_mut().expect("rank >= 2") = self.units as i64;
+            flat.reshape(&dims)?
+        };
+        let y = match &self.bias {
+            Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
+            None => y,
+        };
+        self.act.apply(&y)
+    }
+}
+
+/// Flattens each example to one dimension, like `tf.keras.layers.Flatten()`.
+pub struct Flatten {
+    core: LayerCore,
+}
+
+impl Flatten {
+    /// A flatten layer.
+    pub fn new() -> Self {
+        Flatten {
+            core: LayerCore::new("flatten"),
+        }
+    }
+}
+
+impl Default for Flatten {
+    fn default() -> Self {
+        Flatten::new()
+    }
+}
+
+impl Layer for Flatten {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "Flatten"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
+        let size = input_shape[1..]
+            .iter()
+            .try_fold(1usize, |acc, d| d.map(|d| acc * d));
+        Ok(vec![input_shape[0], size])
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_rank(x.rank(), 1..=usize::MAX)?;
+        let batch = x.dims()[0] as i64;
+        x.reshape(&[batch, -1])
+    }
+}
+
+/// Reshapes each example to `target_shape`, like
+/// `tf.keras.layers.Reshape(target_shape)` (one entry may be -1).
+pub struct Reshape {
+    core: LayerCore,
+    target: Vec<i64>,
+}
+
+impl Reshape {
+    /// A reshape to `target_shape` (without the batch).
+    pub fn new(target_shape: &[i64]) -> Self {
+        Reshape {
+            core: LayerCore::new("reshape"),
+            target: target_shape.to_vec(),
+        }
+    }
+}
+
+impl Layer for Reshape {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "Reshape"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
+        let size = input_shape[1..]
+            .iter()
+            .try_fold(1usize, |acc, d| d.map(|d| acc * d));
+        let known: i64 = self.target.iter().filter(|&&d| d != -1).product();
+        let mut out = vec![input_shape[0]];
+        for &d in &self.target {
+            out.push(match d {
+                -1 => size.map(|s| s / known.max(1) as usize),
+                d => Some(d as usize),
+            });
+        }
+        if let (Some(size), false) = (size, self.target.contains(&-1)) {
+            if size as i64 != known {
+                return Err(self.core.error(format!(
+                    "total size of new array must be unchanged, input_shape = {:?}, output_shape = {:?}",
+                    &input_shape[1..],
+                    self.target
+                )));
+            }
+        }
+        Ok(out)
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_rank(x.rank(), 1..=usize::MAX)?;
+        let mut dims = vec![x.dims()[0] as i64];
+        dims.extend(&self.target);
+        x.reshape(&dims).map_err(|e| self.core.error(e))
+    }
+}
+
+/// Permutes the non-batch axes, like `tf.keras.layers.Permute(dims)`
+/// (`dims` count from 1).
+pub struct Permute {
+    core: LayerCore,
+    dims: Vec<usize>,
+}
+
+impl Permute {
+    /// A permutation of axes 1..=n.
+    pub fn new(dims: &[usize]) -> Self {
+        Permute {
+            core: LayerCore::new("permute"),
+            dims: dims.to_vec(),
+        }
+    }
+}
+
+impl Layer for Permute {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "Permute"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        let n = self.dims.len();
+        self.core.check_rank(input_shape.len(), n + 1..=n + 1)?;
+        let mut sorted = self.dims.clone();
+        sorted.sort_unstable();
+        if sorted != (1..=n).collect::<Vec<_>>() {
+            return Err(self.core.error(format!(
+                "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1. Received dims={:?}",
+                self.dims
+            )));
+        }
+        let mut out = vec![input_shape[0]];
+        out.extend(self.dims.iter().map(|&d| input_shape[d]));
+        Ok(out)
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        let n = self.dims.len();
+        self.core.check_rank(x.rank(), n + 1..=n + 1)?;
+        let mut perm = vec![0];
+        perm.extend(&self.dims);
+        x.transpose(&perm)
+    }
+}

@@ -1,0 +1,24 @@
+//! Keras layers (`tf.keras.layers`).
+
+mod activation;
+mod conv;
+mod core;
+mod embedding;
+
+pub use self::core::{Dense, Flatten, Permute, Reshape};
+pub use activation::{Activation, Dropout, LeakyReLU, ReLU, Softmax};
+pub use conv::{Conv2D, GlobalPooling2D, Pooling2D};
+pub use embedding::Embedding;
+
+/// `fn core`/`fn core_mut` of a layer struct with a `core: LayerCore` field.
+macro_rules! core_accessors {
+    () => {
+        fn core(&self) -> &$crate::LayerCore {
+            &self.core
+        }
+        fn core_mut(&mut self) -> &mut $crate::LayerCore {
+            &mut self.core
+        }
+    };
+}
+pub(crate) use core_accessors;

@@ -1,0 +1,35 @@
+//! Keras for ferroflow (`tf.keras`): layers with Keras's weight names,
+//! `Sequential` models with `summary()`, losses, metrics, callbacks and
+//! `compile`/`fit`/`evaluate`/`predict`, run eagerly under a
+//! `GradientTape`.
+//!
+//! ```
+//! use ferroflow_keras::layers::{Dense, Flatten};
+//! use ferroflow_keras::{Model, Sequential};
+//! let mut model = Sequential::new(vec![
+//!     Box::new(Flatten::new()),
+//!     Box::new(Dense::new(300).activation("relu")),
+//!     Box::new(Dense::new(10).activation("softmax")),
+//! ]);
+//! model.build(&[None, Some(28), Some(28)]).unwrap();
+//! assert_eq!(model.count_params(), 238_510);
+//! ```
+
+pub mod activations;
+pub mod callbacks;
+pub mod info_theory;
+mod layer;
+pub mod layers;
+pub mod losses;
+pub mod metrics;
+mod model;
+pub mod optimizers;
+mod sequential;
+pub mod summary;
+
+pub use layer::{unique_name, Layer, LayerCore, Regularizer};
+pub use model::{Compiled, FitOptions, Model};
+pub use sequential::Sequential;
+
+/// The error and result types of Keras calls (the core's).
+pub use ferroflow_core::{Error, Result};

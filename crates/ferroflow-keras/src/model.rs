@@ -1,0 +1,434 @@
+//! The `Model` trait: a network with `compile`, `fit`, `evaluate`,
+//! `predict`, `train_on_batch` and `test_on_batch`, for `Sequential` and
+//! user structs alike.
+
+use crate::callbacks::{Callback, History, Logs, ProgressBar};
+use crate::layer::Layer;
+use crate::losses::{self, Loss};
+use crate::metrics::{self, Mean, Metric};
+use crate::optimizers::{self, KerasOptimizer};
+use ferroflow_core::prelude::*;
+use ferroflow_core::{Error, Result};
+
+/// What `compile` sets: the optimizer, the loss, the metrics, and the
+/// running means `fit` logs.
+pub struct Compiled {
+    optimizer: Box<dyn KerasOptimizer>,
+    loss: Box<dyn Loss>,
+    metrics: Vec<Box<dyn Metric>>,
+    loss_tracker: Mean,
+    added: Vec<Mean>,
+}
+
+impl Compiled {
+    /// A configuration from values.
+    pub fn new(
+        optimizer: Box<dyn KerasOptimizer>,
+        loss: Box<dyn Loss>,
+        metrics: Vec<Box<dyn Metric>>,
+    ) -> Self {
+        Compiled {
+            optimizer,
+            loss,
+            metrics,
+            loss_tracker: Mean::new("loss"),
+            added: Vec::new(),
+        }
+    }
+
+    /// A configuration from Keras's names: `("adam",
+    /// "sparse_categorical_crossentropy", &["accuracy"])`.
+    pub fn from_names(optimizer: &str, loss: &str, metric_names: &[&str]) -> Result<Self> {
+        let metrics = metric_names
+            .iter()
+            .map(|m| metrics::get(m, loss))
+            .collect::<Result<_>>()?;
+        Ok(Compiled::new(
+            optimizers::get(optimizer)?,
+            losses::get(loss)?,
+            metrics,
+        ))
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> &dyn KerasOptimizer {
+        self.optimizer.as_ref()
+    }
+
+    fn reset(&mut self) {
+        self.loss_tracker.reset_state();
+        self.metrics.iter_mut().for_each(|m| m.reset_state());
+        self.added.iter_mut().for_each(Mean::reset_state);
+    }
+
+    /// Accumulates a batch's loss, metrics and layer-added metrics.
+    fn update(
+        &mut self,
+        loss: f64,
+        y: &Tensor,
+        y_pred: &Tensor,
+        added: Vec<(String, Tensor)>,
+    ) -> Result<()> {
+        let n = y_pred.dims().first().copied().unwrap_or(1) as f64;
+        self.loss_tracker.add(loss * n, n);
+        for m in &mut self.metrics {
+            m.update_state(y, y_pred)?;
+        }
+        for (name, value) in added {
+            let index = match self.added.iter().position(|m| m.name() == name) {
+                Some(i) => i,
+                None => {
+                    self.added.push(Mean::new(&name));
+                    self.added.len() - 1
+                }
+            };
+            self.added[index].update_state(&value)?;
+        }
+        Ok(())
+    }
+
+    /// `loss`, the metrics and the added metrics, prefixed (`val_`).
+    fn logs(&self, prefix: &str) -> Logs {
+        let mut logs = Logs::default();
+        logs.set(&format!("{prefix}loss"), self.loss_tracker.result());
+        for m in &self.metrics {
+            logs.set(&format!("{prefix}{}", m.name()), m.result());
+        }
+        for m in &self.added {
+            logs.set(&format!("{prefix}{}", m.name()), m.result());
+        }
+        logs
+    }
+}
+
+/// The arguments of `fit` besides the data, with Keras's defaults
+/// (1 epoch, batch 32, shuffled, `verbose=1`).
+pub struct FitOptions<'a> {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// The fraction of the data (taken from the end, before shuffling)
+    /// held out for validation.
+    pub validation_split: f64,
+    pub validation_data: Option<(Tensor, Tensor)>,
+    pub shuffle: bool,
+    /// The seed of the shuffles.
+    pub seed: u64,
+    pub callbacks: Vec<&'a mut dyn Callback>,
+    /// 0: silent; 1: the progress bar.
+    pub verbose: u8,
+}
+
+impl Default for FitOptions<'_> {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            validation_split: 0.0,
+            validation_data: None,
+            shuffle: true,
+            seed: 0,
+            callbacks: Vec::new(),
+            verbose: 1,
+        }
+    }
+}
+
+/// A permutation of `0..n` from SplitMix64 with `seed`.
+fn permutation(n: usize, seed: u64) -> Vec<i64> {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut p: Vec<i64> = (0..n as i64).collect();
+    for i in (1..n).rev() {
+        p.swap(i, (next() % (i as u64 + 1)) as usize);
+    }
+    p
+}
+
+/// Rows `index` of `x`.
+fn rows(x: &Tensor, index: &[i64]) -> Result<Tensor> {
+    x.gather(&Tensor::from_vec(index.to_vec(), [index.len()])?, 0, 0)
+}
+
+/// The number of examples, checked equal for `x` and `y`.
+fn examples(x: &Tensor, y: &Tensor) -> Result<usize> {
+    let (n, m) = (x.dims().first().copied(), y.dims().first().copied());
+    match (n, m) {
+        (Some(n), Some(m)) if n == m && n > 0 => Ok(n),
+        _ => Err(Error::invalid(
+            "fit",
+            format!(
+                "Data cardinality is ambiguous: x sizes: {} y sizes: {}; x and y must hold the same number (> 0) of examples",
+                x.shape().to_tuple_string(),
+                y.shape().to_tuple_string()
+            ),
+        )),
+    }
+}
+
+/// A Keras model: something callable on a batch, made of layers, that can
+/// be compiled and trained. A custom model is a struct implementing
+/// `call`, `layers` and `compiled` (the seeds' subclassed models).
+pub trait Model {
+    /// The forward pass, building layers on first use.
+    fn call(&mut self, x: &Tensor, training: bool) -> Result<Tensor>;
+    /// The layers, in order (for weights, losses and `summary()`).
+    fn layers(&self) -> Vec<&dyn Layer>;
+    /// The model's name (`sequential`).
+    fn name(&self) -> &str;
+    /// Where `compile` keeps its configuration.
+    fn compiled(&mut self) -> &mut Option<Compiled>;
+
+    /// The weights the optimizer updates.
+    fn trainable_variables(&self) -> Vec<Variable> {
+        self.layers()
+            .iter()
+            .flat_map(|l| l.core().trainable_weights())
+            .collect()
+    }
+    /// The weights it does not.
+    fn non_trainable_variables(&self) -> Vec<Variable> {
+        self.layers()
+            .iter()
+            .flat_map(|l| l.core().non_trainable_weights())
+            .collect()
+    }
+    /// The regularization penalties and the losses layers added in the last call.
+    fn losses(&self) -> Result<Vec<Tensor>> {
+        let mut all = Vec::new();
+        for layer in self.layers() {
+            all.extend(layer.core().losses()?);
+        }
+        Ok(all)
+    }
+    /// The number of weight elements.
+    fn count_params(&self) -> usize {
+        self.layers().iter().map(|l| l.count_params()).sum()
+    }
+    /// Keras's summary table (see [`crate::summary`]).
+    fn summary(&self) -> String {
+        crate::summary::summary(self.name(), &self.layers())
+    }
+
+    /// Sets the optimizer, loss and metrics, like `model.compile(...)`.
+    fn compile(&mut self, compiled: Compiled) {
+        *self.compiled() = Some(compiled);
+    }
+
+    /// One gradient step on a batch; the batch's loss and metrics
+    /// (metrics accumulate until the next `reset`), like `train_on_batch`.
+    fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+        let mut c = take_compiled(self)?;
+        c.reset();
+        let result = train_step(self, &mut c, x, y).map(|_| c.logs(""));
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// The loss and metrics on a batch without training, like `test_on_batch`.
+    fn test_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+        let mut c = take_compiled(self)?;
+        c.reset();
+        let result = test_step(self, &mut c, x, y).map(|_| c.logs(""));
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// Trains for `options.epochs` epochs of mini-batches, like
+    /// `model.fit(x, y, ...)`; returns the per-epoch logs.
+    fn fit(&mut self, x: &Tensor, y: &Tensor, options: FitOptions<'_>) -> Result<History> {
+        let mut c = take_compiled(self)?;
+        let result = fit_loop(self, &mut c, x, y, options);
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// The loss and metrics over `x`, `y` in batches, like `model.evaluate`.
+    fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Logs> {
+        let mut c = take_compiled(self)?;
+        let result = evaluate_loop(self, &mut c, x, y, batch_size, "");
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// The outputs on `x` in batches, in inference mode, like `model.predict`.
+    fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+        let n = x.dims().first().copied().unwrap_or(0);
+        let mut outputs = Vec::new();
+        for start in (0..n).step_by(batch_size.max(1)) {
+            let index: Vec<i64> = (start as i64..(start + batch_size).min(n) as i64).collect();
+            outputs.push(self.call(&rows(x, &index)?, false)?);
+        }
+        let refs: Vec<&Tensor> = outputs.iter().collect();
+        match refs.len() {
+            0 => Err(Error::invalid("predict", "x holds no examples")),
+            1 => Ok(outputs.swap_remove(0)),
+            _ => concat(&refs, 0),
+        }
+    }
+}
+
+fn take_compiled<M: Model + ?Sized>(model: &mut M) -> Result<Compiled> {
+    model.compiled().take().ok_or_else(|| {
+        Error::FailedPrecondition("You must call `compile()` before using the model.".to_string())
+    })
+}
+
+/// The loss of a batch plus the model's added losses.
+fn total_loss<M: Model + ?Sized>(
+    model: &M,
+    c: &Compiled,
+    y: &Tensor,
+    y_pred: &Tensor,
+) -> Result<Tensor> {
+    let mut loss = c.loss.call(y, y_pred)?;
+    for extra in model.losses()? {
+        loss = loss.add(&extra)?;
+    }
+    Ok(loss)
+}
+
+fn added_metrics<M: Model + ?Sized>(model: &M) -> Vec<(String, Tensor)> {
+    model
+        .layers()
+        .iter()
+        .flat_map(|l| l.core().metrics())
+        .collect()
+}
+
+/// Forward under a tape, loss, gradients, one optimizer step.
+fn train_step<M: Model + ?Sized>(
+    model: &mut M,
+    c: &mut Compiled,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<()> {
+    let tape = GradientTape::new();
+    let y_pred = model.call(x, true)?;
+    let loss = total_loss(model, c, y, &y_pred)?;
+    let vars = model.trainable_variables();
+    let sources: Vec<&Variable> = vars.iter().collect();
+    let grads = tape.gradient(&loss, &sources)?;
+    drop(tape);
+    let pairs: Vec<(Tensor, &Variable)> = grads
+        .into_iter()
+        .zip(&vars)
+        .filter_map(|(g, v)| g.map(|g| (g, v)))
+        .collect();
+    if !pairs.is_empty() {
+        c.optimizer.apply_gradients(&pairs)?;
+    }
+    let value = loss.cast(DType::F64)?.to_scalar::<f64>()?;
+    c.update(value, y, &y_pred, added_metrics(model))
+}
+
+fn test_step<M: Model + ?Sized>(
+    model: &mut M,
+    c: &mut Compiled,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<()> {
+    let y_pred = model.call(x, false)?;
+    let loss = total_loss(model, c, y, &y_pred)?;
+    let value = loss.cast(DType::F64)?.to_scalar::<f64>()?;
+    c.update(value, y, &y_pred, added_metrics(model))
+}
+
+fn evaluate_loop<M: Model + ?Sized>(
+    model: &mut M,
+    c: &mut Compiled,
+    x: &Tensor,
+    y: &Tensor,
+    batch_size: usize,
+    prefix: &str,
+) -> Result<Logs> {
+    let n = examples(x, y)?;
+    c.reset();
+    for start in (0..n).step_by(batch_size.max(1)) {
+        let index: Vec<i64> = (start as i64..(start + batch_size).min(n) as i64).collect();
+        test_step(model, c, &rows(x, &index)?, &rows(y, &index)?)?;
+    }
+    Ok(c.logs(prefix))
+}
+
+fn fit_loop<M: Model + ?Sized>(
+    model: &mut M,
+    c: &mut Compiled,
+    x: &Tensor,
+    y: &Tensor,
+    mut options: FitOptions<'_>,
+) -> Result<History> {
+    let total = examples(x, y)?;
+    if !(0.0..1.0).contains(&options.validation_split) || options.batch_size == 0 {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "validation_split must be in [0, 1) and batch_size positive; got {} and {}",
+                options.validation_split, options.batch_size
+            ),
+        ));
+    }
+    let n = total - (total as f64 * options.validation_split) as usize;
+    let validation = match options.validation_data.take() {
+        Some(data) => Some(data),
+        None if n < total => {
+            let held: Vec<i64> = (n as i64..total as i64).collect();
+            Some((rows(x, &held)?, rows(y, &held)?))
+        }
+        None => None,
+    };
+    let steps = n.div_ceil(options.batch_size);
+    let mut history = History::default();
+    let mut bar = ProgressBar::new();
+    let mut callbacks: Vec<&mut dyn Callback> = vec![&mut history];
+    if options.verbose > 0 {
+        callbacks.push(&mut bar);
+    }
+    callbacks.extend(options.callbacks.drain(..));
+    for cb in callbacks.iter_mut() {
+        cb.on_train_begin(options.epochs, steps)?;
+    }
+    let mut logs = Logs::default();
+    for epoch in 0..options.epochs {
+        for cb in callbacks.iter_mut() {
+            cb.on_epoch_begin(epoch)?;
+        }
+        c.reset();
+        let order = if options.shuffle {
+            permutation(n, options.seed.wrapping_add(epoch as u64))
+        } else {
+            (0..n as i64).collect()
+        };
+        for (step, index) in order.chunks(options.batch_size).enumerate() {
+            for cb in callbacks.iter_mut() {
+                cb.on_batch_begin(step)?;
+            }
+            train_step(model, c, &rows(x, index)?, &rows(y, index)?)?;
+            let batch_logs = c.logs("");
+            for cb in callbacks.iter_mut() {
+                cb.on_batch_end(step, &batch_logs)?;
+            }
+        }
+        logs = c.logs("");
+        if let Some((vx, vy)) = &validation {
+            let val = evaluate_loop(model, c, vx, vy, options.batch_size, "val_")?;
+            logs.0.extend(val.0);
+        }
+        for cb in callbacks.iter_mut() {
+            cb.on_epoch_end(epoch, &logs)?;
+        }
+        if callbacks.iter().any(|cb| cb.stop_training()) {
+            break;
+        }
+    }
+    for cb in callbacks.iter_mut() {
+        cb.on_train_end(&logs)?;
+    }
+    drop(callbacks);
+    Ok(history)
+}

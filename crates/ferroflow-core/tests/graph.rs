@@ -402,8 +402,56 @@ fn graph_seed_rules_follow_the_docstring() {
     assert_eq!(z.op_seeds(None), (0, i32::MAX as i64));
     // Unseeded random nodes still run, and differ between sessions.
     let u = Graph::new();
-    let r = u.random(Distribution::Normal, &[8], DType::F32, 1.0, 0.0, None).unwrap();
+    let r = u
+        .random(Distribution::Normal, &[8], DType::F32, 1.0, 0.0, None)
+        .unwrap();
     let a = Session::new(&u).run(&[&r], &[]).unwrap().remove(0);
     let b = Session::new(&u).run(&[&r], &[]).unwrap().remove(0);
     assert_ne!(a, b);
+}
+
+#[test]
+fn gradients_flow_through_placeholders_of_unknown_shape() {
+    // The seeds' linear model with `tf.placeholder(tf.float32)` (no shape).
+    let g = Graph::new();
+    let w = g.variable(Tensor::from([0.3f32]), "W", true).unwrap();
+    let b = g.variable(Tensor::from([-0.3f32]), "b", true).unwrap();
+    let x = g
+        .placeholder(DType::F32, PartialShape::unknown(), "x")
+        .unwrap();
+    let y = g
+        .placeholder(DType::F32, PartialShape::unknown(), "y")
+        .unwrap();
+    let model = w.value().mul(&x).unwrap().add(b.value()).unwrap();
+    let loss = model
+        .sub(&y)
+        .unwrap()
+        .square()
+        .unwrap()
+        .reduce_sum(Axes::All, false)
+        .unwrap();
+    let grads = gradients(&[&loss], &[w.value(), b.value()], None).unwrap();
+    let (gw, gb) = (grads[0].clone().unwrap(), grads[1].clone().unwrap());
+    let sess = Session::new(&g);
+    sess.run_targets(&[&g.global_variables_initializer().unwrap()], &[], &[])
+        .unwrap();
+    let feeds = [
+        (&x, Tensor::from([1.0f32, 2.0, 3.0, 4.0])),
+        (&y, Tensor::from([0.0f32, -1.0, -2.0, -3.0])),
+    ];
+    let out = sess.run(&[&gw, &gb, &loss], &feeds).unwrap();
+    // d/dW sum((Wx + b - y)^2) = sum(2 (Wx + b - y) x), by hand at W = .3, b = -.3.
+    let r: Vec<f32> = (1..=4)
+        .map(|i| 0.3 * i as f32 - 0.3 + (i - 1) as f32)
+        .collect();
+    let gw_hand: f32 = r
+        .iter()
+        .enumerate()
+        .map(|(i, e)| 2.0 * e * (i + 1) as f32)
+        .sum();
+    let gb_hand: f32 = r.iter().map(|e| 2.0 * e).sum();
+    assert!((out[0].to_vec::<f32>().unwrap()[0] - gw_hand).abs() < 1e-4);
+    assert!((out[1].to_vec::<f32>().unwrap()[0] - gb_hand).abs() < 1e-4);
+    assert_eq!(out[0].dims(), &[1]);
+    assert!((out[2].to_scalar::<f32>().unwrap() - 23.66).abs() < 1e-3);
 }

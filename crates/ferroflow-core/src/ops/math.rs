@@ -316,11 +316,18 @@ pub fn unbroadcast<H: TensorOps>(grad: H, x: &H) -> Result<H> {
         return Ok(grad);
     }
     let (Some(gd), Some(xd)) = (gs.dims(), xs.dims()) else {
-        return Err(Error::invalid(
-            "BroadcastGradientArgs",
-            "gradients of broadcasting ops need known ranks",
-        ));
+        return super::broadcast_grad::unbroadcast_dynamic(&grad, x);
     };
+    // A dimension of x that is unknown might be 1 at run time: decide then.
+    if xd.iter().any(|d| d.is_none()) && xd.len() <= gd.len() {
+        let undecided = xd
+            .iter()
+            .zip(&gd[gd.len() - xd.len()..])
+            .any(|(xd, gd)| xd.is_none() && *gd != Some(1) && gd != xd);
+        if undecided {
+            return super::broadcast_grad::unbroadcast_dynamic(&grad, x);
+        }
+    }
     let lead = gd.len().saturating_sub(xd.len());
     let mut g = grad.clone();
     if lead > 0 {

@@ -5,6 +5,7 @@
 //! [`crate::TensorOps`] handle.
 
 mod array;
+mod broadcast_grad;
 mod compare;
 mod constant;
 mod conv;
@@ -29,6 +30,7 @@ mod shape_rules;
 mod variable;
 
 pub use array::*;
+pub use broadcast_grad::{BroadcastGradientArgs, ReshapeTo, SumAlong};
 pub use compare::*;
 pub use constant::*;
 pub use conv::*;

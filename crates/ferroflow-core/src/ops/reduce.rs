@@ -136,10 +136,9 @@ impl OpDef for Reduce {
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
         let (x, y, dy) = (&a.inputs[0], &a.outputs[0], &a.grads[0]);
-        let rank = x
-            .static_shape()
-            .rank()
-            .ok_or_else(|| Error::invalid(self.op_type(), "gradient needs the input's rank"))?;
+        let Some(rank) = x.static_shape().rank() else {
+            return self.gradient_unknown_rank(x, y, dy);
+        };
         let axes = self.axes.resolve(self.op_type(), rank)?;
         let keep = |t: &H| -> Result<H> {
             if self.keep_dims {
@@ -148,22 +147,52 @@ impl OpDef for Reduce {
             axes.iter()
                 .try_fold(t.clone(), |acc, &ax| acc.expand_dims(ax as i64))
         };
+        let listed = Axes::List(axes.iter().map(|&v| v as i64).collect());
+        self.gradient_with(x, &keep(y)?, &keep(dy)?, listed, || reduced_count(x, &axes))
+    }
+}
+
+impl Reduce {
+    /// The gradient given the output and its gradient already shaped to
+    /// broadcast against `x` (reduced axes kept as size 1).
+    fn gradient_with<H: TensorOps>(
+        &self,
+        x: &H,
+        y: &H,
+        dy: &H,
+        axes: Axes,
+        count: impl FnOnce() -> Result<H>,
+    ) -> Result<Vec<Option<H>>> {
         let grad = match self.kind {
-            ReduceKind::Sum => keep(dy)?.broadcast_like(x)?,
-            ReduceKind::Mean => {
-                let count = reduced_count(x, &axes)?;
-                keep(dy)?.broadcast_like(x)?.div(&count)?
-            }
+            ReduceKind::Sum => dy.broadcast_like(x)?,
+            ReduceKind::Mean => dy.broadcast_like(x)?.div(&count()?)?,
             ReduceKind::Max | ReduceKind::Min => {
-                let hits = x.equal(&keep(y)?)?.cast(x.dtype())?;
-                let n =
-                    hits.reduce_sum(Axes::List(axes.iter().map(|&v| v as i64).collect()), true)?;
-                hits.div(&n)?.mul(&keep(dy)?)?
+                let hits = x.equal(y)?.cast(x.dtype())?;
+                let n = hits.reduce_sum(axes, true)?;
+                hits.div(&n)?.mul(dy)?
             }
-            ReduceKind::Prod => keep(dy)?.mul(&keep(y)?)?.div(x)?,
+            ReduceKind::Prod => dy.mul(y)?.div(x)?,
             ReduceKind::All | ReduceKind::Any => return Ok(vec![None]),
         };
         Ok(vec![Some(grad)])
+    }
+
+    /// Inputs of unknown rank: only a reduction over every axis (to a
+    /// scalar, or to all-ones dims) can be differentiated, since its
+    /// output broadcasts against the input as it is.
+    fn gradient_unknown_rank<H: TensorOps>(&self, x: &H, y: &H, dy: &H) -> Result<Vec<Option<H>>> {
+        if self.axes != Axes::All {
+            return Err(Error::invalid(
+                self.op_type(),
+                "the gradient of a reduction over listed axes needs the input's rank",
+            ));
+        }
+        let count = || -> Result<H> {
+            let total = x.size_tensor()?.cast(x.dtype())?;
+            let kept = y.size_tensor()?.cast(x.dtype())?;
+            total.div(&kept)
+        };
+        self.gradient_with(x, y, dy, Axes::All, count)
     }
 }
 

@@ -257,7 +257,7 @@ binary_ops! {
             binary_grads(&a, Some(gx), Some(dy.mul(z)?.mul(&log_x)?))
         };
     /// Returns max(x, y) element-wise, like `tf.maximum`.
-    Maximum = "Maximum" / "Maximum", Numeric, |x, y: T| if x >= y || y != y { x } else { y },
+    Maximum = "Maximum" / "Maximum", Numeric, |x, y: T| if x >= y || x.partial_cmp(&x).is_none() { x } else { y },
         grad |a| {
             let (x, y, dy) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
             let pick_x = x.greater_equal(y)?;
@@ -265,7 +265,7 @@ binary_ops! {
             binary_grads(&a, Some(pick_x.where_(dy, &zeros)?), Some(pick_x.where_(&zeros, dy)?))
         };
     /// Returns min(x, y) element-wise, like `tf.minimum`.
-    Minimum = "Minimum" / "Minimum", Numeric, |x, y: T| if x <= y || y != y { x } else { y },
+    Minimum = "Minimum" / "Minimum", Numeric, |x, y: T| if x <= y || x.partial_cmp(&x).is_none() { x } else { y },
         grad |a| {
             let (x, y, dy) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
             let pick_x = x.less_equal(y)?;

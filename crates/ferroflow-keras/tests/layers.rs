@@ -1,0 +1,262 @@
+//! Layers: Keras's parameter counts (TF 2.21, tests/fixtures/keras.json),
+//! weight names, freezing, regularizers, added losses/metrics, and errors
+//! naming the layer on bad input.
+
+use ferroflow_core::prelude::*;
+use ferroflow_keras::layers::*;
+use ferroflow_keras::{Layer, LayerCore, Model, Regularizer, Sequential};
+
+fn params(name: &str) -> usize {
+    let f: serde_json::Value = serde_json::from_str(include_str!("fixtures/keras.json")).unwrap();
+    f["params"][name].as_u64().unwrap() as usize
+}
+
+fn mlp() -> Sequential {
+    Sequential::new(vec![
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(300).activation("relu")),
+        Box::new(Dense::new(10)),
+    ])
+}
+
+#[test]
+fn parameter_counts_match_keras() {
+    let mut m = mlp();
+    m.build(&[None, Some(28), Some(28)]).unwrap();
+    assert_eq!(m.count_params(), params("mlp"));
+
+    let mut conv = Sequential::new(vec![Box::new(Conv2D::new(200, [5, 5]))]);
+    conv.build(&[None, Some(32), Some(32), Some(3)]).unwrap();
+    assert_eq!(conv.count_params(), params("conv200"));
+
+    let mut cnn = Sequential::new(vec![
+        Box::new(Conv2D::new(32, [5, 5]).padding("same").activation("relu")),
+        Box::new(Pooling2D::max([2, 2])),
+        Box::new(Conv2D::new(64, [5, 5]).padding("same").activation("relu")),
+        Box::new(Pooling2D::max([2, 2])),
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(1024).activation("relu")),
+        Box::new(Dropout::new(0.4)),
+        Box::new(Dense::new(10)),
+    ]);
+    let out = cnn.build(&[None, Some(28), Some(28), Some(1)]).unwrap();
+    assert_eq!(out, vec![None, Some(10)]);
+    assert_eq!(cnn.count_params(), params("cnn"));
+    let y = cnn
+        .call(&Tensor::zeros(DType::F32, [2, 28, 28, 1]).unwrap(), false)
+        .unwrap();
+    assert_eq!(y.dims(), &[2, 10]);
+}
+
+#[test]
+fn summary_prints_keras_table() {
+    let mut m = mlp();
+    m.build(&[None, Some(28), Some(28)]).unwrap();
+    let s = m.summary();
+    assert!(s.contains("Layer (type)"), "{s}");
+    assert!(s.contains("(Dense)"), "{s}");
+    assert!(s.contains("(None, 784)"), "{s}");
+    assert!(s.contains("235500"), "{s}");
+    assert!(s.contains("Total params: 238,510"), "{s}");
+    assert!(s.contains("Trainable params: 238,510"), "{s}");
+    assert!(s.contains("Non-trainable params: 0"), "{s}");
+}
+
+#[test]
+fn weights_have_keras_names_and_unique_layer_names() {
+    let mut a = Dense::new(2).name("probe");
+    let mut b = Dense::new(2).name("probe_1");
+    let x = Tensor::from_vec(vec![1.0f32; 6], [2, 3]).unwrap();
+    a.apply(&x, false).unwrap();
+    b.apply(&x, false).unwrap();
+    let names: Vec<String> = a
+        .core()
+        .weights()
+        .iter()
+        .map(|w| w.name().to_string())
+        .collect();
+    assert_eq!(names, vec!["probe/kernel:0", "probe/bias:0"]);
+    let c1 = LayerCore::new("unique_probe");
+    let c2 = LayerCore::new("unique_probe");
+    assert_eq!((c1.name(), c2.name()), ("unique_probe", "unique_probe_1"));
+    // Keras defaults: zero bias, glorot-uniform kernel within its limit.
+    let bias = a.core().weights()[1].value().to_vec::<f32>().unwrap();
+    assert_eq!(bias, vec![0.0, 0.0]);
+    let limit = (6.0f32 / 5.0).sqrt();
+    assert!(a.core().weights()[0]
+        .value()
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .all(|v| v.abs() <= limit));
+}
+
+#[test]
+fn frozen_layers_have_no_trainable_weights() {
+    let mut m = mlp();
+    m.build(&[None, Some(28), Some(28)]).unwrap();
+    m.layer_mut(1).unwrap().core_mut().set_trainable(false);
+    assert_eq!(m.trainable_variables().len(), 2);
+    assert_eq!(m.non_trainable_variables().len(), 2);
+    assert!(m.summary().contains("Non-trainable params: 235,500"));
+    assert!(m.layer_mut(7).is_err());
+}
+
+#[test]
+fn regularizers_add_losses() {
+    let mut d = Dense::new(2)
+        .kernel_initializer(ferroflow_core::initializers::Initializer::Ones)
+        .kernel_regularizer(Regularizer::l2(0.5))
+        .bias_regularizer(Regularizer::l1(1.0));
+    d.apply(&Tensor::from_vec(vec![1.0f32; 3], [1, 3]).unwrap(), false)
+        .unwrap();
+    let losses = d.core().losses().unwrap();
+    let values: Vec<f32> = losses
+        .iter()
+        .map(|l| l.to_scalar::<f32>().unwrap())
+        .collect();
+    assert_eq!(values, vec![3.0, 0.0]);
+}
+
+/// The seeds' custom layer: it reports the std of its input via `add_metric`
+/// and adds an activity loss via `add_loss`.
+struct Probe {
+    core: LayerCore,
+}
+
+impl Layer for Probe {
+    fn core(&self) -> &LayerCore {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut LayerCore {
+        &mut self.core
+    }
+    fn class_name(&self) -> &'static str {
+        "Probe"
+    }
+    fn build(
+        &mut self,
+        input_shape: &[Option<usize>],
+    ) -> ferroflow_core::Result<Vec<Option<usize>>> {
+        Ok(input_shape.to_vec())
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> ferroflow_core::Result<Tensor> {
+        let mean = x.reduce_mean(None::<&[i64]>, false)?;
+        let std = x
+            .sub(&mean)?
+            .square()?
+            .reduce_mean(None::<&[i64]>, false)?
+            .sqrt()?;
+        self.core.add_metric("std", std);
+        self.core.add_loss(x.reduce_sum(None::<&[i64]>, false)?);
+        Ok(x.clone())
+    }
+}
+
+#[test]
+fn layers_add_losses_and_metrics() {
+    let mut p = Probe {
+        core: LayerCore::new("probe_layer"),
+    };
+    p.apply(&Tensor::from_vec(vec![1.0f32, 3.0], [1, 2]).unwrap(), true)
+        .unwrap();
+    let metrics = p.core().metrics();
+    assert_eq!(metrics[0].0, "std");
+    assert_eq!(metrics[0].1.to_scalar::<f32>().unwrap(), 1.0);
+    assert_eq!(
+        p.core().losses().unwrap()[0].to_scalar::<f32>().unwrap(),
+        4.0
+    );
+    // The next call replaces what the previous one added.
+    p.apply(&Tensor::from_vec(vec![2.0f32, 2.0], [1, 2]).unwrap(), true)
+        .unwrap();
+    assert_eq!(p.core().metrics().len(), 1);
+    assert_eq!(p.core().losses().unwrap().len(), 1);
+}
+
+#[test]
+fn shape_layers_compute_keras_shapes() {
+    let x = Tensor::from_vec((0..24).map(|v| v as f32).collect(), [2, 3, 4]).unwrap();
+    let mut r = Reshape::new(&[4, -1]);
+    assert_eq!(r.apply(&x, false).unwrap().dims(), &[2, 4, 3]);
+    assert_eq!(r.core().output_shape().unwrap(), &[None, Some(4), Some(3)]);
+    let mut p = Permute::new(&[2, 1]);
+    let y = p.apply(&x, false).unwrap();
+    assert_eq!(y.dims(), &[2, 4, 3]);
+    assert_eq!(y.to_vec::<f32>().unwrap()[..3], [0.0, 4.0, 8.0]);
+    let mut g = GlobalPooling2D::average();
+    let img = Tensor::from_vec(vec![1.0f32, 3.0, 5.0, 7.0], [1, 2, 2, 1]).unwrap();
+    assert_eq!(
+        g.apply(&img, false).unwrap().to_vec::<f32>().unwrap(),
+        vec![4.0]
+    );
+    let mut gm = GlobalPooling2D::max();
+    assert_eq!(
+        gm.apply(&img, false).unwrap().to_vec::<f32>().unwrap(),
+        vec![7.0]
+    );
+    let mut avg = Pooling2D::average([2, 2]);
+    assert_eq!(
+        avg.apply(&img, false).unwrap().to_vec::<f32>().unwrap(),
+        vec![4.0]
+    );
+    let mut leaky = LeakyReLU::new(0.3);
+    let v = leaky
+        .apply(
+            &Tensor::from_vec(vec![-1.0f32, 2.0], [1, 2]).unwrap(),
+            false,
+        )
+        .unwrap();
+    assert_eq!(v.to_vec::<f32>().unwrap(), vec![-0.3, 2.0]);
+    let mut sm = Softmax::new();
+    let s = sm
+        .apply(&Tensor::from_vec(vec![0.0f32, 0.0], [1, 2]).unwrap(), false)
+        .unwrap();
+    assert_eq!(s.to_vec::<f32>().unwrap(), vec![0.5, 0.5]);
+}
+
+/// Calls `layer` on `x` and checks the error names the layer.
+fn fails_naming_layer(mut layer: Box<dyn Layer>, x: &Tensor) {
+    let err = layer
+        .apply(x, false)
+        .expect_err("bad input accepted")
+        .to_string();
+    let name = layer.core().name().to_string();
+    assert!(
+        err.contains(&name),
+        "error '{err}' does not name layer '{name}'"
+    );
+}
+
+#[test]
+fn every_layer_rejects_bad_rank_or_dtype_naming_itself() {
+    let vector = Tensor::from([1.0f32, 2.0]);
+    let matrix = Tensor::from_vec(vec![1.0f32; 4], [2, 2]).unwrap();
+    let ints = Tensor::from_vec(vec![1i64; 4], [2, 2]).unwrap();
+    let image = Tensor::from_vec(vec![1.0f32; 8], [2, 2, 2]).unwrap();
+    fails_naming_layer(Box::new(Dense::new(3)), &vector);
+    fails_naming_layer(Box::new(Dense::new(3)), &ints);
+    fails_naming_layer(Box::new(Flatten::new()), &Tensor::scalar(1.0f32));
+    fails_naming_layer(Box::new(Reshape::new(&[3])), &matrix);
+    fails_naming_layer(Box::new(Permute::new(&[2, 1])), &matrix);
+    fails_naming_layer(Box::new(Activation::new("relu")), &ints);
+    fails_naming_layer(Box::new(Activation::new("relux")), &matrix);
+    fails_naming_layer(Box::new(ReLU::new()), &ints);
+    fails_naming_layer(Box::new(LeakyReLU::new(0.3)), &ints);
+    fails_naming_layer(Box::new(Softmax::new()), &ints);
+    fails_naming_layer(Box::new(Dropout::new(1.5)), &matrix);
+    fails_naming_layer(Box::new(Dropout::new(0.5)), &ints);
+    fails_naming_layer(Box::new(Conv2D::new(2, [1, 1])), &image);
+    fails_naming_layer(
+        Box::new(Conv2D::new(2, [3, 3])),
+        &image.reshape(&[1, 2, 2, 2]).unwrap(),
+    );
+    fails_naming_layer(Box::new(Pooling2D::max([2, 2])), &image);
+    fails_naming_layer(
+        Box::new(Pooling2D::average([2, 2]).padding("full")),
+        &image.reshape(&[1, 2, 2, 2]).unwrap(),
+    );
+    fails_naming_layer(Box::new(GlobalPooling2D::average()), &image);
+    fails_naming_layer(Box::new(Embedding::new(4, 2)), &matrix);
+    fails_naming_layer(Box::new(Embedding::new(4, 2)), &Tensor::from([5i64]));
+}

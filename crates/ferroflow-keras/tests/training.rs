@@ -1,0 +1,277 @@
+//! compile/fit/evaluate/predict, train_on_batch, callbacks, freezing
+//! during training, and a custom model.
+
+use ferroflow_core::optimizers::{Adam, Optimizer};
+use ferroflow_core::prelude::*;
+use ferroflow_keras::callbacks::{CSVLogger, Callback, EarlyStopping, Logs, TerminateOnNaN};
+use ferroflow_keras::layers::{Dense, Dropout};
+use ferroflow_keras::losses::SparseCategoricalCrossentropy;
+use ferroflow_keras::metrics::SparseCategoricalAccuracy;
+use ferroflow_keras::{Compiled, FitOptions, Layer, Model, Sequential};
+
+/// Two Gaussian-ish blobs: class 1 where x0 + x1 > 0.
+fn blobs(n: usize) -> (Tensor, Tensor) {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for i in 0..n {
+        let a = ((i * 37) % 101) as f32 / 50.0 - 1.0;
+        let b = ((i * 53) % 97) as f32 / 48.0 - 1.0;
+        xs.extend([a, b]);
+        ys.push(i64::from(a + b > 0.0));
+    }
+    (
+        Tensor::from_vec(xs, [n, 2]).unwrap(),
+        Tensor::from_vec(ys, [n]).unwrap(),
+    )
+}
+
+fn classifier() -> Sequential {
+    Sequential::new(vec![
+        Box::new(Dense::new(16).activation("relu")),
+        Box::new(Dense::new(2)),
+    ])
+}
+
+#[test]
+fn fit_converges_on_a_tiny_problem() {
+    let (x, y) = blobs(256);
+    let mut model = classifier();
+    model.compile(Compiled::new(
+        Box::new(Adam::new(0.05).eager()),
+        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
+        vec![Box::<SparseCategoricalAccuracy>::default()],
+    ));
+    let history = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 20,
+                batch_size: 32,
+                verbose: 0,
+                validation_split: 0.25,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let loss = history.get("loss").unwrap();
+    assert_eq!(loss.len(), 20);
+    assert!(loss[19] < loss[0] / 3.0, "{loss:?}");
+    let acc = history.get("sparse_categorical_accuracy").unwrap();
+    assert!(acc[19] > 0.95, "{acc:?}");
+    assert!(history.get("val_loss").unwrap()[19] < 0.2);
+    let logs = model.evaluate(&x, &y, 64).unwrap();
+    assert!(logs.get("sparse_categorical_accuracy").unwrap() > 0.95);
+    let p = model.predict(&x, 100).unwrap();
+    assert_eq!(p.dims(), &[256, 2]);
+}
+
+#[test]
+fn compile_by_name_and_train_on_batch() {
+    let (x, y) = blobs(64);
+    let mut model = Sequential::new(vec![Box::new(Dense::new(2).activation("softmax"))]);
+    assert!(model
+        .train_on_batch(&x, &y)
+        .unwrap_err()
+        .to_string()
+        .contains("compile"));
+    model.compile(
+        Compiled::from_names("adam", "sparse_categorical_crossentropy", &["accuracy"]).unwrap(),
+    );
+    let first = model.test_on_batch(&x, &y).unwrap().get("loss").unwrap();
+    for _ in 0..50 {
+        model.train_on_batch(&x, &y).unwrap();
+    }
+    let logs = model.test_on_batch(&x, &y).unwrap();
+    assert!(logs.get("loss").unwrap() < first, "{logs:?}");
+    assert!(logs.get("accuracy").is_some());
+    assert!(Compiled::from_names("adamx", "mse", &[]).is_err());
+}
+
+#[test]
+fn frozen_layers_keep_their_weights_in_fit() {
+    let (x, y) = blobs(64);
+    let mut model = classifier();
+    model.build(&[None, Some(2)]).unwrap();
+    model.layer_mut(0).unwrap().core_mut().set_trainable(false);
+    let frozen = model.layer_mut(0).unwrap().core().weights()[0].value();
+    let trained = model.layer_mut(1).unwrap().core().weights()[0].value();
+    model.compile(Compiled::from_names("sgd", "sparse_categorical_crossentropy", &[]).unwrap());
+    model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 2,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let layer0 = model.layer_mut(0).unwrap().core().weights()[0].value();
+    let layer1 = model.layer_mut(1).unwrap().core().weights()[0].value();
+    assert_eq!(
+        layer0.to_vec::<f32>().unwrap(),
+        frozen.to_vec::<f32>().unwrap()
+    );
+    assert_ne!(
+        layer1.to_vec::<f32>().unwrap(),
+        trained.to_vec::<f32>().unwrap()
+    );
+}
+
+/// Counts hook calls.
+#[derive(Default)]
+struct Counter {
+    epochs: usize,
+    batches: usize,
+    last: Logs,
+}
+
+impl Callback for Counter {
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs) -> ferroflow_core::Result<()> {
+        self.epochs += 1;
+        self.last = logs.clone();
+        Ok(())
+    }
+    fn on_batch_end(&mut self, _batch: usize, _logs: &Logs) -> ferroflow_core::Result<()> {
+        self.batches += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn callbacks_see_every_epoch_and_batch_and_can_stop() {
+    let (x, y) = blobs(100);
+    let mut model = classifier();
+    model.compile(
+        Compiled::from_names("sgd", "sparse_categorical_crossentropy", &["accuracy"]).unwrap(),
+    );
+    let mut counter = Counter::default();
+    let mut stop = EarlyStopping::new("loss", 0);
+    stop.min_delta = 1e9;
+    let csv_path = std::env::temp_dir().join(format!("ff_keras_{}.csv", std::process::id()));
+    let mut csv = CSVLogger::new(&csv_path);
+    let history = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 5,
+                batch_size: 30,
+                verbose: 0,
+                validation_data: Some(blobs(20)),
+                callbacks: vec![&mut counter, &mut stop, &mut csv],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // EarlyStopping with patience 0 and an unreachable min_delta stops after epoch 2.
+    assert_eq!(history.epochs.len(), 2);
+    assert_eq!((counter.epochs, counter.batches), (2, 8));
+    assert!(counter.last.get("val_accuracy").is_some());
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    std::fs::remove_file(&csv_path).unwrap();
+    assert!(
+        text.starts_with("epoch,accuracy,loss,val_accuracy,val_loss\n0,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3);
+}
+
+#[test]
+fn terminate_on_nan_names_the_step() {
+    let x = Tensor::from_vec(vec![1e30f32, 1e30, -1e30, 1e30], [2, 2]).unwrap();
+    let y = Tensor::from_vec(vec![f32::NAN, 0.0], [2, 1]).unwrap();
+    let mut model = Sequential::new(vec![Box::new(Dense::new(1))]);
+    model.compile(Compiled::from_names("sgd", "mse", &[]).unwrap());
+    let mut nan = TerminateOnNaN;
+    let err = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 3,
+                verbose: 0,
+                batch_size: 2,
+                callbacks: vec![&mut nan],
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Model diverged with loss = NaN at batch 0");
+}
+
+#[test]
+fn fit_rejects_mismatched_data() {
+    let (x, _) = blobs(10);
+    let (_, y) = blobs(12);
+    let mut model = classifier();
+    model.compile(Compiled::from_names("sgd", "sparse_categorical_crossentropy", &[]).unwrap());
+    let err = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("Data cardinality"), "{err}");
+}
+
+/// A subclassed model with its own `call`: dropout between two dense layers.
+struct TwoLayer {
+    hidden: Dense,
+    dropout: Dropout,
+    out: Dense,
+    compiled: Option<Compiled>,
+}
+
+impl Model for TwoLayer {
+    fn call(&mut self, x: &Tensor, training: bool) -> ferroflow_core::Result<Tensor> {
+        let h = self.hidden.apply(x, training)?;
+        let h = self.dropout.apply(&h, training)?;
+        self.out.apply(&h, training)
+    }
+    fn layers(&self) -> Vec<&dyn Layer> {
+        vec![&self.hidden, &self.dropout, &self.out]
+    }
+    fn name(&self) -> &str {
+        "two_layer"
+    }
+    fn compiled(&mut self) -> &mut Option<Compiled> {
+        &mut self.compiled
+    }
+}
+
+#[test]
+fn custom_models_train_like_sequential() {
+    let (x, y) = blobs(128);
+    let mut model = TwoLayer {
+        hidden: Dense::new(16).activation("relu"),
+        dropout: Dropout::new(0.1).seed(3),
+        out: Dense::new(2),
+        compiled: None,
+    };
+    model.compile(Compiled::new(
+        Box::new(Adam::new(0.05).eager()),
+        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
+        vec![Box::<SparseCategoricalAccuracy>::default()],
+    ));
+    let history = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 15,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(history.get("sparse_categorical_accuracy").unwrap()[14] > 0.9);
+    assert_eq!(model.count_params(), 2 * 16 + 16 + 16 * 2 + 2);
+    assert!(model.summary().contains("Model: \"two_layer\""));
+}

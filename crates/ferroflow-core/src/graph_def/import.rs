@@ -52,6 +52,14 @@ impl Ctx<'_> {
         }
     }
 
+    fn int_or(&self, key: &str, default: i64) -> Result<i64> {
+        match self.def.attr.get(key).and_then(|a| a.value.as_ref()) {
+            None => Ok(default),
+            Some(Value::I(i)) => Ok(*i),
+            Some(_) => Err(self.error(format!("attr '{key}' is not an int"))),
+        }
+    }
+
     fn shape(&self, key: &str) -> Result<PartialShape> {
         match self.attr(key)? {
             Value::Shape(s) => Ok(partial_shape(s)),
@@ -234,6 +242,23 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
                 shape,
             };
             (Arc::new(op), vec![1])
+        }
+        "RandomUniform" | "RandomStandardNormal" | "TruncatedNormal" => {
+            let dims = cx.const_input(0)?.to_f64_vec()?;
+            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
+            let distribution = match op_type {
+                "RandomUniform" => Distribution::Uniform,
+                "RandomStandardNormal" => Distribution::Normal,
+                _ => Distribution::TruncatedNormal,
+            };
+            let op = RandomStandard {
+                distribution,
+                dtype: cx.dtype("dtype")?,
+                shape: dims.into(),
+                seed: cx.int_or("seed", 0)?,
+                seed2: cx.int_or("seed2", 0)?,
+            };
+            (Arc::new(op), Vec::new())
         }
         "MatMul" => {
             let op = MatMul {

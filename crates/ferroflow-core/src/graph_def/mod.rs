@@ -19,7 +19,7 @@ mod meta;
 
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
 
-use crate::graph::{Graph, Node};
+use crate::graph::Graph;
 use crate::{AttrValue, PartialShape, TensorSpec};
 use ferroflow_io::proto::{
     attr_value, AttrValue as AttrProto, DataType, GraphDef, NodeDef, TensorProto, TensorShapeProto,
@@ -29,12 +29,6 @@ use ferroflow_tensor::Tensor;
 
 /// The GraphDef producer version written (TensorFlow 2.21's).
 const PRODUCER: i32 = 2091;
-
-/// Ops whose TF form has a `T` attribute from their first input: those
-/// with inputs that do not set `T` (or `SrcT`, `N`) themselves.
-fn takes_t(node: &Node, attrs: &[(&'static str, AttrValue)]) -> bool {
-    !node.inputs.is_empty() && !attrs.iter().any(|(k, _)| matches!(*k, "T" | "SrcT" | "N"))
-}
 
 impl Graph {
     /// This graph as a `GraphDef`, like `graph.as_graph_def(add_shapes=True)`:
@@ -60,7 +54,14 @@ impl Graph {
                 0 => nodes[n].name.clone(),
                 i => format!("{}:{i}", nodes[n].name),
             }));
-            for (input, value) in node.op.tf_inputs(&specs) {
+            let tf_inputs = node.op.tf_inputs(&specs);
+            // `T`: the dtype of the first input of the TF form, unless the
+            // op names its dtype attributes itself.
+            let first = specs
+                .first()
+                .map(|s| s.dtype)
+                .or_else(|| tf_inputs.first().map(|(_, t)| t.dtype()));
+            for (input, value) in tf_inputs {
                 let name = format!("{}/{input}", node.name);
                 out.push(const_node(&name, &value, &node.device));
                 def.input.push(name);
@@ -71,9 +72,9 @@ impl Graph {
                     .map(|&c| format!("^{}", nodes[c].name)),
             );
             let attrs = node.op.attrs();
-            if takes_t(node, &attrs) {
-                def.attr
-                    .insert("T".into(), AttrProto::dtype(specs[0].dtype.into()));
+            let names_dtypes = attrs.iter().any(|(k, _)| matches!(*k, "T" | "SrcT" | "N"));
+            if let (Some(dtype), false) = (first, names_dtypes) {
+                def.attr.insert("T".into(), AttrProto::dtype(dtype.into()));
             }
             for (key, value) in attrs {
                 def.attr.insert(key.into(), attr_proto(&value));

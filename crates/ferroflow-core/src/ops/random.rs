@@ -46,6 +46,12 @@ impl OpDef for RandomStandard {
             ("seed2", AttrValue::Int(self.seed2)),
         ]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let dims: Vec<i32> = self.shape.dims().iter().map(|&d| d as i32).collect();
+        let rank = dims.len();
+        let shape = Tensor::from_vec(dims, [rank]).unwrap_or_else(|_| Tensor::scalar(0i32));
+        vec![("shape", shape)]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity(self.op_type(), inputs, 0)?;
         if !self.dtype.is_float() {

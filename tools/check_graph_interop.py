@@ -1,0 +1,81 @@
+"""GraphDef interop between ferroflow and TensorFlow.
+
+Without arguments: builds with real TensorFlow (TF1 graph mode) the model of
+crates/ferroflow-core/tests/saved_graphs.rs (`small_model`), and writes under
+crates/ferroflow-core/tests/fixtures/saved_graphs/:
+  tf_graph.pb    its GraphDef
+  tf_graph.json  the output tensor's name and its value for the test's `x`
+
+With --check DIR: imports the GraphDef ferroflow exported into DIR (run
+`FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
+export_graph_def_for_tensorflow`) into TensorFlow, runs its initializers and
+asserts TensorFlow computes ferroflow's numbers.
+
+Run with /work/tfvenv/bin/python (TensorFlow 2.21).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+
+tf1 = tf.compat.v1
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "crates", "ferroflow-core", "tests", "fixtures", "saved_graphs")
+X = np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32)
+
+
+def generate():
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf1.placeholder(tf.float32, [None, 2], name="x")
+        w = tf1.Variable(np.array([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]], np.float32), name="w",
+                          use_resource=False)
+        b = tf1.Variable(np.array([0.1, 0.2, 0.3], np.float32), name="b", use_resource=False)
+        y = tf.reduce_sum(tf.nn.relu(tf.matmul(x, w) + b), axis=1)
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            value = sess.run(y, {x: X})
+    os.makedirs(FIXTURES, exist_ok=True)
+    with open(os.path.join(FIXTURES, "tf_graph.pb"), "wb") as f:
+        f.write(graph.as_graph_def().SerializeToString())
+    with open(os.path.join(FIXTURES, "tf_graph.json"), "w") as f:
+        json.dump({"output": y.name, "y": value.tolist(),
+                   "tensorflow_version": tf.__version__}, f, indent=1)
+    print("wrote", FIXTURES)
+
+
+def check(directory):
+    with open(os.path.join(directory, "expected.json")) as f:
+        expected = json.load(f)
+    graph_def = tf1.GraphDef()
+    with open(os.path.join(directory, "graph.pb"), "rb") as f:
+        graph_def.ParseFromString(f.read())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+        with tf1.Session() as sess:
+            sess.run([graph.get_operation_by_name(n) for n in expected["init"]])
+            got = sess.run(expected["output"],
+                           {"x:0": np.array(expected["x"], np.float32)})
+    np.testing.assert_allclose(got, expected["y"], rtol=1e-6)
+    print("TensorFlow", tf.__version__, "ran ferroflow's GraphDef:", got.tolist())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", metavar="DIR")
+    args = parser.parse_args()
+    if args.check:
+        check(args.check)
+    else:
+        generate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

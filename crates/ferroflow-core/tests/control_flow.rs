@@ -421,3 +421,42 @@ fn huber_loss_values_and_gradients() {
         assert_close(&f64s(&g[1]), &[dp]);
     }
 }
+
+/// The same computations in real TensorFlow (`tf.function`, so `If` and
+/// `While` ops): `tools/make_control_flow_fixtures.py`.
+#[test]
+fn graph_values_and_gradients_match_tensorflow() {
+    let text = include_str!("fixtures/control_flow.json");
+    let cases: serde_json::Value = serde_json::from_str(text).unwrap();
+    type GraphFn = fn(&[Output]) -> Result<Output>;
+    let funcs: [(&str, GraphFn); 5] = [
+        ("branchy_true", |v| branchy(&v[0], &v[1])),
+        ("branchy_false", |v| branchy(&v[0], &v[1])),
+        ("looped", |v| looped(&v[0], &v[1])),
+        ("nested", |v| nested(&v[0], &v[1])),
+        ("custom_sigmoid", |v| custom_sigmoid(&v[0])),
+    ];
+    for (name, f) in funcs {
+        let case = &cases[name];
+        let inputs: Vec<Tensor> = case["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| match a.as_array() {
+                Some(v) => Tensor::from(v.iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>()),
+                None => Tensor::scalar(a.as_f64().unwrap()),
+            })
+            .collect();
+        let (y, grads) = graph_grads(f, &inputs);
+        assert_close(&f64s(&y), &[case["value"].as_f64().unwrap()]);
+        for (g, want) in grads.iter().zip(case["grads"].as_array().unwrap()) {
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_close(&f64s(g), &want);
+        }
+    }
+}

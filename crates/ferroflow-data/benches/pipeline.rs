@@ -5,9 +5,9 @@
 //! (map then batch), `single_par2` (map with `num_parallel_calls=2`, then
 //! batch and prefetch) and `batched` (batch then map over the batch).
 //!
-//! Then a map-heavy pipeline (a ~0.2 ms map per element and a ~0.2 ms
-//! consumer step) run sequentially and with `num_parallel_calls=2` +
-//! `prefetch`, to show the overlap.
+//! Then map-heavy pipelines (a ~0.2 ms map per element, CPU-bound or
+//! sleeping like I/O, and a ~0.2 ms consumer step) run sequentially and
+//! with `num_parallel_calls=2` + `prefetch`, to show the overlap.
 //!
 //! usage: cargo bench -p ferroflow-data --bench pipeline [-- --reps 5]
 //! Data: `$FMNIST_DIR` or /usr/share/datasets/fashion-mnist, else the
@@ -18,7 +18,7 @@ use ferroflow_io::datasets::fashion_mnist::{self, Source};
 use ferroflow_io::example::{decode_raw, parse_example, parse_single_example, FeatureSpec};
 use ferroflow_io::proto::example::{Example, Feature};
 use ferroflow_io::tfrecord::{Compression, TfRecordWriter};
-use ferroflow_tensor::{DType, Tensor};
+use ferroflow_tensor::DType;
 use prost::Message;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -126,11 +126,15 @@ fn spin(d: Duration) {
     }
 }
 
-fn map_heavy(reps: usize) -> Res<()> {
+/// A pipeline of `N` elements whose map takes `work` per element (by
+/// `wait`: spinning for CPU work, sleeping for I/O-like latency) and whose
+/// consumer spins `work` per element, sequential vs `num_parallel_calls=2`
+/// + `prefetch`.
+fn map_heavy(reps: usize, label: &str, wait: fn(Duration)) -> Res<()> {
     const N: i64 = 2000;
     let work = Duration::from_micros(200);
     let heavy = move |e: Element| {
-        spin(work);
+        wait(work);
         Ok(e)
     };
     let consume = |ds: Dataset| {
@@ -147,7 +151,7 @@ fn map_heavy(reps: usize) -> Res<()> {
         .map_parallel(heavy, 2, true)?
         .prefetch(AUTOTUNE);
     let (ts, tp) = (time(reps, consume(seq))?, time(reps, consume(par))?);
-    println!("map-heavy ({N} elements, 0.2 ms map + 0.2 ms consumer step each)");
+    println!("map-heavy, {label} ({N} elements, 0.2 ms map + 0.2 ms consumer step each)");
     println!(
         "  map sequential         {:>8.3} s  {:>8.0} elements/s",
         ts,
@@ -213,5 +217,6 @@ fn main() -> Res<()> {
         );
     }
     std::fs::remove_file(&path)?;
-    map_heavy(reps)
+    map_heavy(reps, "CPU-bound map", spin)?;
+    map_heavy(reps, "I/O-like map (sleeps)", std::thread::sleep)
 }

@@ -38,7 +38,7 @@ fn extend(op: &str, dst: &mut Storage, src: &Storage, range: Range<usize>) -> Re
 /// Appends `count` copies of the single value in `value` to `dst`.
 fn fill(op: &str, dst: &mut Storage, value: &Storage, count: usize) -> Result<()> {
     same_dtype!(op, dst, value, |d, s| d
-        .extend(std::iter::repeat(s[0].clone()).take(count)));
+        .extend(std::iter::repeat_n(&s[0], count).cloned()));
     Ok(())
 }
 

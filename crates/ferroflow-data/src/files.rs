@@ -167,8 +167,8 @@ impl Dataset {
         per_file(paths(files), 1, move |path| {
             let file = open(path)?;
             let len = file.metadata().map_err(|e| IoError::os(path, e))?.len() as usize;
-            let body = len.checked_sub(header_bytes + footer_bytes).unwrap_or(0);
-            if body % record_bytes != 0 {
+            let body = len.saturating_sub(header_bytes + footer_bytes);
+            if !body.is_multiple_of(record_bytes) {
                 return Err(DataError::invalid(OP, format!("Excluding the header ({header_bytes} bytes) and footer ({footer_bytes} bytes), input file \"{}\" has body length {body} bytes, which is not an exact multiple of the record length ({record_bytes} bytes).", path.display())));
             }
             let mut reader = BufReader::with_capacity(1 << 18, file);

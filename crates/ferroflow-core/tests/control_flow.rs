@@ -2,7 +2,10 @@
 //! eagerly (checked against finite differences) and in graphs (checked
 //! against the eager tape on the same computation).
 
-use ferroflow_core::control_flow::{cond, while_loop, ControlFlow};
+// `&[x.clone()]` mirrors TensorFlow's list arguments; `from_ref` would not.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
+use ferroflow_core::control_flow::{case, cond, while_loop, Branch, ControlFlow};
 use ferroflow_core::custom_gradient::custom_gradient;
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
@@ -458,5 +461,30 @@ fn graph_values_and_gradients_match_tensorflow() {
                 .collect();
             assert_close(&f64s(g), &want);
         }
+    }
+}
+
+/// `x³` if `x < -1`, `2x` if `x < 1`, else `sin(x)`, summed.
+fn three_way<H: ControlFlow>(x: &H) -> Result<H> {
+    let below = |t: f64| x.less(&x.scalar_like(t)?);
+    let cube: Branch<H> = Box::new(|v| Ok(vec![v[0].mul(&v[0])?.mul(&v[0])?]));
+    let double: Branch<H> = Box::new(|v| Ok(vec![v[0].add(&v[0])?]));
+    let pairs = vec![(below(-1.0)?, cube), (below(1.0)?, double)];
+    let y = case(pairs, Box::new(|v| Ok(vec![v[0].sin()?])), &[x.clone()])?;
+    y[0].reduce_sum(Axes::All, false)
+}
+
+#[test]
+fn case_picks_the_first_true_predicate() {
+    for (x, value, slope) in [
+        (-2.0f64, -8.0, 12.0),
+        (0.5, 1.0, 2.0),
+        (3.0, 3.0f64.sin(), 3.0f64.cos()),
+    ] {
+        let inputs = [Tensor::scalar(x)];
+        check_both(|v| three_way(&v[0]), |v| three_way(&v[0]), &inputs);
+        let (y, g) = graph_grads(|v| three_way(&v[0]), &inputs);
+        assert_close(&f64s(&y), &[value]);
+        assert_close(&f64s(&g[0]), &[slope]);
     }
 }

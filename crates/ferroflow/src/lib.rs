@@ -32,8 +32,8 @@ pub use ferroflow_core::graph;
 pub use ferroflow_core::session;
 /// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
 pub use ferroflow_core::gradients::gradients;
-/// Control flow: `cond`, `while_loop`, for eager tensors and graphs.
-pub use ferroflow_core::control_flow::{cond, while_loop, ControlFlow};
+/// Control flow: `cond`, `case`, `while_loop`, for eager tensors and graphs.
+pub use ferroflow_core::control_flow::{case, cond, while_loop, Branch, ControlFlow};
 /// A computation with its own gradient, like `@tf.custom_gradient`.
 pub use ferroflow_core::custom_gradient::custom_gradient;
 /// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
@@ -51,3 +51,6 @@ pub use ferroflow_io as io;
 
 /// Input pipelines: `Dataset` (`tf.data`).
 pub use ferroflow_data as data;
+
+/// Keras: layers, models, losses, metrics, callbacks, `compile`/`fit`.
+pub use ferroflow_keras as keras;

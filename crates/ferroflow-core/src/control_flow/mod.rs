@@ -100,6 +100,38 @@ where
     H::while_loop(cond, body, loop_vars)
 }
 
+/// A branch function of [`case`].
+pub type Branch<'a, H> = Box<dyn FnOnce(&[H]) -> Result<Vec<H>> + 'a>;
+
+/// Runs the function paired with the first predicate that holds, else
+/// `default`, on `inputs`, like `tf.case(pred_fn_pairs, default)` (not
+/// exclusive): a chain of [`cond`]s, so only the chosen function runs.
+///
+/// ```
+/// use ferroflow_core::control_flow::{case, Branch};
+/// use ferroflow_core::prelude::*;
+/// let x = Tensor::scalar(2.0f32);
+/// let double: Branch<Tensor> = Box::new(|v| Ok(vec![v[0].add(&v[0])?]));
+/// let negate: Branch<Tensor> = Box::new(|v| Ok(vec![v[0].neg()?]));
+/// let pairs = vec![(Tensor::scalar(false), double), (Tensor::scalar(true), negate)];
+/// let y = case(pairs, Box::new(|v| Ok(v.to_vec())), &[x]).unwrap();
+/// assert_eq!(y[0].to_scalar::<f32>().unwrap(), -2.0);
+/// ```
+pub fn case<'a, H: ControlFlow>(
+    pairs: Vec<(H, Branch<'a, H>)>,
+    default: Branch<'a, H>,
+    inputs: &[H],
+) -> Result<Vec<H>> {
+    let mut pairs = pairs.into_iter();
+    match pairs.next() {
+        None => default(inputs),
+        Some((pred, f)) => {
+            let rest: Vec<_> = pairs.collect();
+            cond(&pred, inputs, f, |x| case(rest, default, x))
+        }
+    }
+}
+
 impl ControlFlow for Tensor {
     fn cond<T, F>(pred: &Tensor, inputs: &[Tensor], true_fn: T, false_fn: F) -> Result<Vec<Tensor>>
     where

@@ -61,10 +61,12 @@ def check(directory):
         tf.graph_util.import_graph_def(graph_def, name="")
         with tf1.Session() as sess:
             sess.run([graph.get_operation_by_name(n) for n in expected["init"]])
-            got = sess.run(expected["output"],
-                           {"x:0": np.array(expected["x"], np.float32)})
-    np.testing.assert_allclose(got, expected["y"], rtol=1e-6)
-    print("TensorFlow", tf.__version__, "ran ferroflow's GraphDef:", got.tolist())
+            names = sorted(expected["outputs"])
+            got = sess.run(names, {"x:0": np.array(expected["x"], np.float32)})
+    for name, value in zip(names, got):
+        np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-6,
+                                   err_msg=name)
+        print("TensorFlow", tf.__version__, "computes ferroflow's", name, value.reshape(-1).tolist())
 
 
 def main():

@@ -106,6 +106,14 @@ pub trait OpDef: Send + Sync + fmt::Debug + 'static {
     }
 }
 
+/// An int32 vector, the form of TF's shape, perm and multiples inputs (for
+/// [`OpDef::tf_inputs`]).
+pub(crate) fn int32_vector(values: impl IntoIterator<Item = i64>) -> Tensor {
+    let values: Vec<i32> = values.into_iter().map(|v| v as i32).collect();
+    let n = values.len();
+    Tensor::from_vec(values, [n]).expect("n values make a [n] tensor")
+}
+
 /// The object-safe face of an [`OpDef`], stored by tapes and graph nodes.
 pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn op_type(&self) -> &'static str;

@@ -16,7 +16,8 @@
 //! let out = Session::new(&g).run(&[&merged], &[]).unwrap();
 //! let bytes = &out[0].as_strings().unwrap()[0];
 //! let decoded = Summary::decode(bytes.as_slice()).unwrap();
-//! assert_eq!(decoded.value[0].tag, "MSE");
+//! // The tag is the op's unique name: "MSE" clashes with "mse".
+//! assert_eq!(decoded.value[0].tag, "MSE_1");
 //! # let _ = s;
 //! ```
 

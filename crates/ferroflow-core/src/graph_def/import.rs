@@ -74,6 +74,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// The integer scalar value of input `i`, a `Const` node.
+    fn const_scalar(&self, i: usize) -> Result<i64> {
+        match self.const_input(i)?.to_f64_vec()?.as_slice() {
+            [v] => Ok(*v as i64),
+            _ => Err(self.error(format!("input #{i} must be a scalar"))),
+        }
+    }
+
     /// The value of input `i`, which must be a `Const` node.
     fn const_input(&self, i: usize) -> Result<Tensor> {
         let name = self
@@ -260,6 +268,57 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             };
             (Arc::new(op), Vec::new())
         }
+        "Reshape" => {
+            let shape = cx.const_input(1)?.to_f64_vec()?;
+            let shape = shape.into_iter().map(|d| d as i64).collect();
+            (Arc::new(Reshape { shape }), vec![0])
+        }
+        "Transpose" => {
+            let perm = cx.const_input(1)?.to_f64_vec()?;
+            let perm = perm.into_iter().map(|p| p as usize).collect();
+            (Arc::new(Transpose { perm }), vec![0])
+        }
+        "Tile" => {
+            let multiples = cx.const_input(1)?.to_f64_vec()?;
+            let multiples = multiples.into_iter().map(|m| m as usize).collect();
+            (Arc::new(Tile { multiples }), vec![0])
+        }
+        "BroadcastTo" => {
+            let dims = cx.const_input(1)?.to_f64_vec()?;
+            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
+            (Arc::new(BroadcastTo { shape: dims.into() }), vec![0])
+        }
+        "ExpandDims" => {
+            let axis = cx.const_scalar(1)?;
+            (Arc::new(ExpandDims { axis }), vec![0])
+        }
+        "ConcatV2" => {
+            let axis = cx.const_scalar(n.saturating_sub(1))?;
+            (
+                Arc::new(ConcatV2 { axis }),
+                (0..n.saturating_sub(1)).collect(),
+            )
+        }
+        "GatherV2" => {
+            let op = GatherV2 {
+                axis: cx.const_scalar(2)?,
+                batch_dims: cx.int_or("batch_dims", 0)?,
+            };
+            (Arc::new(op), vec![0, 1])
+        }
+        "ArgMax" | "ArgMin" => {
+            let op = ArgReduce {
+                max: op_type == "ArgMax",
+                axis: cx.const_scalar(1)?,
+            };
+            (Arc::new(op), vec![0])
+        }
+        "Cast" => (
+            Arc::new(Cast {
+                dtype: cx.dtype("DstT")?,
+            }),
+            all,
+        ),
         "MatMul" => {
             let op = MatMul {
                 transpose_a: cx.bool_or("transpose_a", false)?,

@@ -25,10 +25,25 @@ use ferroflow_io::proto::{
     attr_value, AttrValue as AttrProto, DataType, GraphDef, NodeDef, TensorProto, TensorShapeProto,
     VersionDef,
 };
-use ferroflow_tensor::Tensor;
+use ferroflow_tensor::{DType, Tensor};
 
 /// The GraphDef producer version written (TensorFlow 2.21's).
-const PRODUCER: i32 = 2091;
+const PRODUCER: i32 = 2474;
+
+/// The attributes holding input dtypes in an op's TF form, with the
+/// input each comes from: `T` of the first input unless listed here.
+fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
+    match op_type {
+        "NoOp" | "MergeSummary" | "Const" | "Placeholder" | "VariableV2" => &[],
+        "Cast" => &[("SrcT", 0)],
+        "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
+        "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],
+        _ => &[("T", 0)],
+    }
+}
+
+/// Ops whose data inputs form one list argument, counted by attr `N`.
+const LIST_OPS: [&str; 3] = ["ConcatV2", "Pack", "AddN"];
 
 impl Graph {
     /// This graph as a `GraphDef`, like `graph.as_graph_def(add_shapes=True)`:
@@ -55,12 +70,12 @@ impl Graph {
                 i => format!("{}:{i}", nodes[n].name),
             }));
             let tf_inputs = node.op.tf_inputs(&specs);
-            // `T`: the dtype of the first input of the TF form, unless the
-            // op names its dtype attributes itself.
-            let first = specs
-                .first()
+            // The dtypes of the TF form's inputs, for `T` and its kin.
+            let dtypes: Vec<DType> = specs
+                .iter()
                 .map(|s| s.dtype)
-                .or_else(|| tf_inputs.first().map(|(_, t)| t.dtype()));
+                .chain(tf_inputs.iter().map(|(_, t)| t.dtype()))
+                .collect();
             for (input, value) in tf_inputs {
                 let name = format!("{}/{input}", node.name);
                 out.push(const_node(&name, &value, &node.device));
@@ -72,9 +87,14 @@ impl Graph {
                     .map(|&c| format!("^{}", nodes[c].name)),
             );
             let attrs = node.op.attrs();
-            let names_dtypes = attrs.iter().any(|(k, _)| matches!(*k, "T" | "SrcT" | "N"));
-            if let (Some(dtype), false) = (first, names_dtypes) {
-                def.attr.insert("T".into(), AttrProto::dtype(dtype.into()));
+            for &(key, input) in input_dtype_attrs(node.op.op_type()) {
+                if let Some(&dtype) = dtypes.get(input) {
+                    def.attr.insert(key.into(), AttrProto::dtype(dtype.into()));
+                }
+            }
+            if LIST_OPS.contains(&node.op.op_type()) {
+                def.attr
+                    .insert("N".into(), AttrProto::int(node.inputs.len() as i64));
             }
             for (key, value) in attrs {
                 def.attr.insert(key.into(), attr_proto(&value));

@@ -24,6 +24,9 @@ impl OpDef for Reshape {
     fn op_type(&self) -> &'static str {
         "Reshape"
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("shape", crate::op::int32_vector(self.shape.iter().copied()))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Reshape", inputs, 1)?;
         let input = &inputs[0].shape;
@@ -74,6 +77,9 @@ impl ExpandDims {
 impl OpDef for ExpandDims {
     fn op_type(&self) -> &'static str {
         "ExpandDims"
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("dim", Tensor::scalar(self.axis as i32))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("ExpandDims", inputs, 1)?;
@@ -162,6 +168,10 @@ pub struct BroadcastTo {
 impl OpDef for BroadcastTo {
     fn op_type(&self) -> &'static str {
         "BroadcastTo"
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let dims = self.shape.dims().iter().map(|&d| d as i64);
+        vec![("shape", crate::op::int32_vector(dims))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("BroadcastTo", inputs, 1)?;

@@ -72,6 +72,9 @@ impl OpDef for GatherV2 {
             ("Taxis", AttrValue::Type(DType::I32)),
         ]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("axis", Tensor::scalar(self.axis as i32))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("GatherV2", inputs, 2)?;
         check_index_dtype("GatherV2", inputs, 1, false)?;

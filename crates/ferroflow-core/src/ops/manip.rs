@@ -101,6 +101,10 @@ impl OpDef for Transpose {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tperm", AttrValue::Type(DType::I32))]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let perm = self.perm.iter().map(|&p| p as i64);
+        vec![("perm", crate::op::int32_vector(perm))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Transpose", inputs, 1)?;
         let input = &inputs[0].shape;
@@ -160,6 +164,9 @@ impl OpDef for ConcatV2 {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tidx", AttrValue::Type(DType::I32))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("axis", Tensor::scalar(self.axis as i32))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let dtype = same_dtypes("ConcatV2", inputs)?;
@@ -555,6 +562,10 @@ impl OpDef for Tile {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tmultiples", AttrValue::Type(DType::I32))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let multiples = self.multiples.iter().map(|&m| m as i64);
+        vec![("multiples", crate::op::int32_vector(multiples))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Tile", inputs, 1)?;

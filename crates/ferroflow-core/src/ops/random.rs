@@ -47,10 +47,8 @@ impl OpDef for RandomStandard {
         ]
     }
     fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
-        let dims: Vec<i32> = self.shape.dims().iter().map(|&d| d as i32).collect();
-        let rank = dims.len();
-        let shape = Tensor::from_vec(dims, [rank]).unwrap_or_else(|_| Tensor::scalar(0i32));
-        vec![("shape", shape)]
+        let dims = self.shape.dims().iter().map(|&d| d as i64);
+        vec![("shape", crate::op::int32_vector(dims))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity(self.op_type(), inputs, 0)?;

@@ -110,13 +110,11 @@ impl OpDef for Reduce {
         vec![("keep_dims", AttrValue::Bool(self.keep_dims))]
     }
     fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
-        let axes: Vec<i32> = match &self.axes {
-            Axes::All => (0..inputs[0].shape.rank().unwrap_or(0) as i32).collect(),
-            Axes::List(v) => v.iter().map(|&a| a as i32).collect(),
+        let axes = match &self.axes {
+            Axes::All => (0..inputs[0].shape.rank().unwrap_or(0) as i64).collect(),
+            Axes::List(v) => v.clone(),
         };
-        let n = axes.len();
-        let axes = Tensor::from_vec(axes, [n]).unwrap_or_else(|_| Tensor::scalar(0i32));
-        vec![("reduction_indices", axes)]
+        vec![("reduction_indices", crate::op::int32_vector(axes))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();
@@ -235,6 +233,9 @@ impl OpDef for ArgReduce {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("output_type", AttrValue::Type(DType::I64))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("dimension", Tensor::scalar(self.axis as i32))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();

@@ -9,7 +9,8 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
 export_graph_def_for_tensorflow`) into TensorFlow, runs its initializers and
-asserts TensorFlow computes ferroflow's numbers.
+asserts TensorFlow computes ferroflow's numbers, then does the same from
+ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore).
 
 Run with /work/tfvenv/bin/python (TensorFlow 2.21).
 """
@@ -67,6 +68,18 @@ def check(directory):
         np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-6,
                                    err_msg=name)
         print("TensorFlow", tf.__version__, "computes ferroflow's", name, value.reshape(-1).tolist())
+    # ferroflow's Saver checkpoint and meta graph: import_meta_graph + restore.
+    graph = tf.Graph()
+    with graph.as_default():
+        saver = tf1.train.import_meta_graph(os.path.join(directory, "model.ckpt.meta"))
+        with tf1.Session() as sess:
+            saver.restore(sess, tf.train.latest_checkpoint(directory))
+            got = sess.run(names, {"x:0": np.array(expected["x"], np.float32)})
+            assert len(tf1.global_variables()) == 2, tf1.global_variables()
+    for name, value in zip(names, got):
+        np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-6,
+                                   err_msg=name)
+    print("TensorFlow import_meta_graph + Saver.restore of ferroflow's checkpoint: same values")
 
 
 def main():

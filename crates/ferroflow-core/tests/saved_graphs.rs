@@ -215,6 +215,9 @@ fn export_graph_def_for_tensorflow() {
         "outputs": outputs,
     });
     std::fs::write(dir.join("expected.json"), json.to_string()).unwrap();
+    // The same graph as a checkpoint + meta graph, for `import_meta_graph`.
+    let saver = Saver::new(&g, None, 5, 10000.0).unwrap();
+    saver.save(&sess, dir.join("model.ckpt"), None).unwrap();
 }
 
 /// One variable of each dtype, scalars included.

@@ -389,7 +389,12 @@ fn fit_loop<M: Model + ?Sized>(
     if options.verbose > 0 {
         callbacks.push(&mut bar);
     }
-    callbacks.extend(options.callbacks.drain(..));
+    callbacks.extend(
+        options
+            .callbacks
+            .iter_mut()
+            .map(|cb| &mut **cb as &mut dyn Callback),
+    );
     for cb in callbacks.iter_mut() {
         cb.on_train_begin(options.epochs, steps)?;
     }

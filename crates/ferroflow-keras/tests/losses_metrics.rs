@@ -203,28 +203,28 @@ fn loss_gradients_match_finite_differences() {
     .unwrap();
     check_gradients(
         |v| CategoricalCrossentropy::from_logits(true).call(&yt, &v[0]),
-        &[lg.clone()],
+        std::slice::from_ref(&lg),
         1e-6,
         1e-6,
     )
     .unwrap();
     check_gradients(
         |v| CategoricalCrossentropy::default().call(&yt, &v[0]),
-        &[pr.clone()],
+        std::slice::from_ref(&pr),
         1e-6,
         1e-5,
     )
     .unwrap();
     check_gradients(
         |v| SparseCategoricalCrossentropy::from_logits(true).call(&sparse, &v[0]),
-        &[lg.clone()],
+        std::slice::from_ref(&lg),
         1e-6,
         1e-6,
     )
     .unwrap();
     check_gradients(
         |v| SparseCategoricalCrossentropy::default().call(&sparse, &v[0]),
-        &[pr.clone()],
+        std::slice::from_ref(&pr),
         1e-6,
         1e-5,
     )

@@ -5,6 +5,8 @@ crates/ferroflow-core/tests/saved_graphs.rs (`small_model`), and writes under
 crates/ferroflow-core/tests/fixtures/saved_graphs/:
   tf_graph.pb    its GraphDef
   tf_graph.json  the output tensor's name and its value for the test's `x`
+  tf_meta/       the seeds' Saver flow: mymodel-10.{index,data,meta}, the
+                 `checkpoint` file and w1's saved value (expected.json)
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
@@ -48,7 +50,30 @@ def generate():
     with open(os.path.join(FIXTURES, "tf_graph.json"), "w") as f:
         json.dump({"output": y.name, "y": value.tolist(),
                    "tensorflow_version": tf.__version__}, f, indent=1)
+    make_seed_meta_graph(os.path.join(FIXTURES, "tf_meta"))
     print("wrote", FIXTURES)
+
+
+def make_seed_meta_graph(out):
+    """The seeds' flow with ref variables: a TF1 Saver checkpoint at global
+    step 10 with its .meta, `w1` in a user collection `weights`."""
+    os.makedirs(out, exist_ok=True)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf1.set_random_seed(7)
+        w1 = tf1.Variable(tf1.truncated_normal([10]), name="w1", use_resource=False)
+        tf1.add_to_collection("weights", w1)
+        saver = tf1.train.Saver()
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            saver.save(sess, os.path.join(out, "mymodel"), global_step=10)
+            value = sess.run(w1)
+    # A relocatable `checkpoint` file.
+    with open(os.path.join(out, "checkpoint"), "w") as f:
+        f.write('model_checkpoint_path: "mymodel-10"\n'
+                'all_model_checkpoint_paths: "mymodel-10"\n')
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump({"w1": value.tolist()}, f, indent=1)
 
 
 def check(directory):

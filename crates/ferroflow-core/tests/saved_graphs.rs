@@ -487,6 +487,40 @@ fn import_meta_graph_restore_and_get_collection() {
     assert_eq!(g3.get_collection("weights", None).len(), 1);
 }
 
+/// The seeds' flow on files TensorFlow wrote (`tools/check_graph_interop.py`:
+/// ref variable `w1` in collection `weights`, saved at step 10): the
+/// `save/` nodes are skipped, `VariableDef` collections read.
+#[test]
+fn tf_written_meta_graph_imports_and_restores() {
+    let dir = fixtures().join("saved_graphs/tf_meta");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let prefix = latest_checkpoint(&dir).unwrap().unwrap();
+    assert_eq!(prefix, dir.join("mymodel-10"));
+    let (g, saver) = import_meta_graph(dir.join("mymodel-10.meta")).unwrap();
+    assert_eq!(saver.max_to_keep(), 5);
+    assert!(g.get_operation_by_name("save/restore_all").is_err());
+    let vars: Vec<(String, bool)> = g
+        .global_variables()
+        .iter()
+        .map(|v| (v.name(), v.trainable()))
+        .collect();
+    assert_eq!(vars, [("w1:0".to_string(), true)]);
+    let sess = Session::new(&g);
+    saver.restore(&sess, &prefix).unwrap();
+    let CollectionItem::Tensor(w) = &g.get_collection("weights", None)[0] else {
+        panic!("expected a tensor");
+    };
+    let got = sess.run(&[w], &[]).unwrap()[0].to_vec::<f32>().unwrap();
+    let want: Vec<f32> = expected["w1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    assert_eq!(got, want);
+}
+
 fn decode(t: &Tensor) -> Summary {
     Summary::decode(t.as_strings().unwrap()[0].as_slice()).unwrap()
 }

@@ -158,7 +158,18 @@ fn array_model(g: &Graph, y: &Output) -> Vec<Output> {
     let gathered = tiled.gather(&idx, 1, 0).unwrap();
     let am = gathered.argmax(2).unwrap().cast(DType::F32).unwrap();
     let b = y.broadcast_to(&Shape::from([3, 2])).unwrap();
-    vec![gathered, am, b]
+    let pad = h.pad(&[(1, 0), (0, 2)], PadMode::Constant, 0.0).unwrap();
+    let pad_v2 = h.pad(&[(0, 1), (1, 1)], PadMode::Constant, 1.5).unwrap();
+    let mirror = h.pad(&[(1, 1), (2, 2)], PadMode::Reflect, 0.0).unwrap();
+    let slice = h.slice(&[0, 1], &[2, -1]).unwrap();
+    let range = ferroflow_core::ops::Range {
+        start: 0.0,
+        limit: 5.0,
+        delta: 1.5,
+        dtype: DType::F32,
+    };
+    let range = g.add_op1(range, &[], None).unwrap();
+    vec![gathered, am, b, pad, pad_v2, mirror, slice, range]
 }
 
 #[test]

@@ -319,6 +319,57 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             }),
             all,
         ),
+        "Pad" | "PadV2" | "MirrorPad" => {
+            let flat = cx.const_input(1)?.to_f64_vec()?;
+            let paddings = flat
+                .chunks_exact(2)
+                .map(|p| (p[0] as usize, p[1] as usize))
+                .collect();
+            let mode = match (op_type, cx.attr("mode")) {
+                ("MirrorPad", Ok(Value::S(m))) if m == b"SYMMETRIC" => PadMode::Symmetric,
+                ("MirrorPad", _) => PadMode::Reflect,
+                _ => PadMode::Constant,
+            };
+            let constant = match op_type {
+                "PadV2" => cx
+                    .const_input(2)?
+                    .to_f64_vec()?
+                    .first()
+                    .copied()
+                    .unwrap_or(0.0),
+                _ => 0.0,
+            };
+            let op = Pad {
+                paddings,
+                mode,
+                constant,
+            };
+            (Arc::new(op), vec![0])
+        }
+        "Slice" => {
+            let begin = cx.const_input(1)?.to_f64_vec()?;
+            let size = cx.const_input(2)?.to_f64_vec()?;
+            let op = Slice {
+                begin: begin.into_iter().map(|b| b as usize).collect(),
+                size: size.into_iter().map(|s| s as i64).collect(),
+            };
+            (Arc::new(op), vec![0])
+        }
+        "Range" => {
+            let value = |i| -> Result<f64> {
+                let v = cx.const_input(i)?.to_f64_vec()?;
+                v.first()
+                    .copied()
+                    .ok_or_else(|| cx.error(format!("input #{i} is empty")))
+            };
+            let op = Range {
+                start: value(0)?,
+                limit: value(1)?,
+                delta: value(2)?,
+                dtype: cx.dtype("Tidx")?,
+            };
+            (Arc::new(op), Vec::new())
+        }
         "MatMul" => {
             let op = MatMul {
                 transpose_a: cx.bool_or("transpose_a", false)?,

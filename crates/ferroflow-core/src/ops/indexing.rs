@@ -70,6 +70,13 @@ impl OpDef for Slice {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Index", AttrValue::Type(DType::I32))]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let begin = self.begin.iter().map(|&b| b as i64);
+        vec![
+            ("begin", crate::op::int32_vector(begin)),
+            ("size", crate::op::int32_vector(self.size.iter().copied())),
+        ]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Slice", inputs, 1)?;
         let input = &inputs[0].shape;

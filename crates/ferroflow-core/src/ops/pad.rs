@@ -7,6 +7,7 @@ use crate::{
     fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
 use ferroflow_tensor::kernels::array as kernel;
+use ferroflow_tensor::kernels::cast;
 pub use ferroflow_tensor::kernels::array::PadMode;
 use ferroflow_tensor::{DType, Tensor};
 
@@ -36,6 +37,22 @@ impl OpDef for Pad {
         };
         attrs.push(("mode", AttrValue::Str(mode.into())));
         attrs
+    }
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let flat: Vec<i32> = self
+            .paddings
+            .iter()
+            .flat_map(|&(a, b)| [a as i32, b as i32])
+            .collect();
+        let n = self.paddings.len();
+        let paddings = Tensor::from_vec(flat, [n, 2]).expect("2n values make a [n, 2] tensor");
+        let mut out = vec![("paddings", paddings)];
+        if self.op_type() == "PadV2" {
+            let value = Tensor::scalar(self.constant);
+            let value = cast::cast("PadV2", &value, inputs[0].dtype).unwrap_or(value);
+            out.push(("constant_values", value));
+        }
+        out
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = self.op_type();

@@ -113,6 +113,37 @@ fn unknown_op_type_is_an_error_naming_it() {
     assert!(err.contains("FancyOp") && err.contains("'q'"), "{err}");
 }
 
+#[test]
+fn import_errors_name_the_node() {
+    let g = Graph::new();
+    g.constant(1.0f32, "a").unwrap();
+    let mut def = g.to_graph_def();
+    // Importing twice clashes on names.
+    let err = g.import_graph_def(&def).unwrap_err().to_string();
+    assert!(err.contains("'a' already exists"), "{err}");
+    // An input that names no node.
+    let mut neg = ferroflow_io::proto::NodeDef::new("n", "Neg");
+    neg.input.push("missing:0".into());
+    def.node.push(neg);
+    let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
+    assert!(
+        err.contains("Node 'n': input 'missing:0' not found"),
+        "{err}"
+    );
+    // A reduction whose axes are not a constant.
+    let axes = Graph::new();
+    axes.placeholder(DType::I32, [Some(1)], "axes").unwrap();
+    let mut sum = ferroflow_io::proto::NodeDef::new("s", "Sum");
+    sum.input = vec!["a".into(), "axes".into()];
+    def.node = vec![
+        def.node[0].clone(),
+        axes.to_graph_def().node[0].clone(),
+        sum,
+    ];
+    let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
+    assert!(err.contains("must be a Const node"), "{err}");
+}
+
 /// A GraphDef written by TensorFlow 2.21 (`tools/check_graph_interop.py`)
 /// imports and evaluates to TensorFlow's numbers.
 #[test]

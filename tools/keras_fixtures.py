@@ -74,7 +74,25 @@ counts = {
         ],
         (28, 28, 1),
     ),
+    "image_layers": params(
+        [
+            K.ZeroPadding2D(((1, 1), (2, 0))),
+            K.DepthwiseConv2D(3, depth_multiplier=2),
+            K.BatchNormalization(),
+            K.Conv2DTranspose(8, 3, strides=2, padding="same"),
+            K.AveragePooling2D(2),
+            K.GlobalMaxPooling2D(),
+        ],
+        (8, 8, 3),
+    ),
     "embedding": params([K.Embedding(1000, 64), K.GlobalAveragePooling1D(), K.Dense(1)], (10,)),
 }
 
-print(json.dumps({"losses": losses, "metrics": metrics, "params": counts}, indent=1))
+bn = K.BatchNormalization()
+bn_x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 7.0]], np.float32)
+bn_train = bn(bn_x, training=True).numpy().tolist()
+bn_moving = [w.numpy().tolist() for w in bn.weights[2:]]
+bn_infer = bn(bn_x, training=False).numpy().tolist()
+batchnorm = {"x": bn_x.tolist(), "train": bn_train, "moving": bn_moving, "infer": bn_infer}
+
+print(json.dumps({"losses": losses, "metrics": metrics, "params": counts, "batchnorm": batchnorm}, indent=1))

@@ -257,6 +257,76 @@ fn every_layer_rejects_bad_rank_or_dtype_naming_itself() {
         &image.reshape(&[1, 2, 2, 2]).unwrap(),
     );
     fails_naming_layer(Box::new(GlobalPooling2D::average()), &image);
+    fails_naming_layer(Box::new(Conv2D::depthwise([1, 1], 1)), &image);
+    fails_naming_layer(Box::new(Conv2D::transpose(2, [1, 1])), &image);
+    fails_naming_layer(Box::new(ZeroPadding2D::new([(1, 1), (1, 1)])), &image);
+    fails_naming_layer(Box::new(BatchNormalization::new()), &vector);
+    fails_naming_layer(Box::new(BatchNormalization::new()), &ints);
     fails_naming_layer(Box::new(Embedding::new(4, 2)), &matrix);
     fails_naming_layer(Box::new(Embedding::new(4, 2)), &Tensor::from([5i64]));
+}
+
+fn fixture_matrix(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+        })
+        .collect()
+}
+
+#[test]
+fn image_layer_counts_match_keras() {
+    let mut m = Sequential::new(vec![
+        Box::new(ZeroPadding2D::new([(1, 1), (2, 0)])),
+        Box::new(Conv2D::depthwise([3, 3], 2)),
+        Box::new(BatchNormalization::new()),
+        Box::new(Conv2D::transpose(8, [3, 3]).strides([2, 2]).padding("same")),
+        Box::new(Pooling2D::average([2, 2])),
+        Box::new(GlobalPooling2D::max()),
+    ]);
+    let out = m.build(&[None, Some(8), Some(8), Some(3)]).unwrap();
+    assert_eq!(out, vec![None, Some(8)]);
+    assert_eq!(m.count_params(), params("image_layers"));
+    assert!(m.summary().contains("Non-trainable params: 12"));
+    let y = m
+        .call(&Tensor::zeros(DType::F32, [2, 8, 8, 3]).unwrap(), true)
+        .unwrap();
+    assert_eq!(y.dims(), &[2, 8]);
+}
+
+#[test]
+fn batch_normalization_matches_keras_in_both_modes() {
+    let f: serde_json::Value = serde_json::from_str(include_str!("fixtures/keras.json")).unwrap();
+    let bn_fix = &f["batchnorm"];
+    let x = Tensor::from_vec(fixture_matrix(&bn_fix["x"]), [3, 2]).unwrap();
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5);
+    let mut bn = BatchNormalization::new();
+    let train = bn.apply(&x, true).unwrap().to_vec::<f32>().unwrap();
+    assert!(
+        close(&train, &fixture_matrix(&bn_fix["train"])),
+        "{train:?}"
+    );
+    let moving: Vec<f32> = bn.core().weights()[2..]
+        .iter()
+        .flat_map(|w| w.value().to_vec::<f32>().unwrap())
+        .collect();
+    assert!(
+        close(&moving, &fixture_matrix(&bn_fix["moving"])),
+        "{moving:?}"
+    );
+    let infer = bn.apply(&x, false).unwrap().to_vec::<f32>().unwrap();
+    assert!(
+        close(&infer, &fixture_matrix(&bn_fix["infer"])),
+        "{infer:?}"
+    );
+    // Frozen: inference mode even when training, and no moving-average update.
+    bn.core_mut().set_trainable(false);
+    let frozen = bn.apply(&x, true).unwrap().to_vec::<f32>().unwrap();
+    assert!(close(&frozen, &infer));
+    assert_eq!(bn.core().trainable_weights().len(), 0);
 }

@@ -1,5 +1,6 @@
-//! Image layers: `Conv2D`, `MaxPooling2D`/`AveragePooling2D`
-//! ([`Pooling2D`]) and the global poolings ([`GlobalPooling2D`]), NHWC.
+//! Image layers, NHWC: `Conv2D`, `DepthwiseConv2D` and `Conv2DTranspose`
+//! ([`Conv2D`]), `MaxPooling2D`/`AveragePooling2D` ([`Pooling2D`]), the
+//! global poolings ([`GlobalPooling2D`]) and [`ZeroPadding2D`].
 
 use super::core_accessors;
 use crate::activations;
@@ -15,6 +16,16 @@ fn out_size(input: Option<usize>, window: usize, stride: usize, same: bool) -> O
         Some(input.div_ceil(stride))
     } else {
         (input >= window).then(|| (input - window) / stride + 1)
+    }
+}
+
+/// The output size of a transposed convolution along one axis, as Keras
+/// computes it.
+fn transposed_size(input: usize, window: usize, stride: usize, same: bool) -> usize {
+    if same {
+        input * stride
+    } else {
+        (input - 1) * stride + window.max(stride)
     }
 }
 
@@ -49,8 +60,21 @@ fn windowed_shape(
     Ok(vec![input_shape[0], h, w, channels.or(input_shape[3])])
 }
 
+/// Which convolution a [`Conv2D`] layer runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConvKind {
+    /// `Conv2D`: `filters` kernels over all input channels.
+    Dense,
+    /// `DepthwiseConv2D`: `filters` (the depth multiplier) kernels per channel.
+    Depthwise,
+    /// `Conv2DTranspose`: the gradient of `Conv2D` for its input.
+    Transpose,
+}
+
 /// A 2-D convolution over NHWC images, like
-/// `tf.keras.layers.Conv2D(filters, kernel_size, strides, padding, activation)`.
+/// `tf.keras.layers.Conv2D(filters, kernel_size, strides, padding, activation)`;
+/// [`Conv2D::depthwise`] is `DepthwiseConv2D` and [`Conv2D::transpose`] is
+/// `Conv2DTranspose`.
 ///
 /// ```
 /// use ferroflow_keras::layers::Conv2D;
@@ -59,9 +83,18 @@ fn windowed_shape(
 /// assert_eq!(c.build_once(&[None, Some(32), Some(32), Some(3)]).unwrap(),
 ///            vec![None, Some(28), Some(28), Some(200)]);
 /// assert_eq!(c.count_params(), 15200);
+/// let mut t = Conv2D::transpose(8, [3, 3]).strides([2, 2]).padding("same");
+/// assert_eq!(t.build_once(&[None, Some(7), Some(7), Some(4)]).unwrap(),
+///            vec![None, Some(14), Some(14), Some(8)]);
+/// assert_eq!(t.count_params(), 3 * 3 * 8 * 4 + 8);
+/// let mut d = Conv2D::depthwise([3, 3], 2);
+/// assert_eq!(d.build_once(&[None, Some(7), Some(7), Some(4)]).unwrap(),
+///            vec![None, Some(5), Some(5), Some(8)]);
+/// assert_eq!(d.count_params(), 3 * 3 * 4 * 2 + 8);
 /// ```
 pub struct Conv2D {
     core: LayerCore,
+    kind: ConvKind,
     filters: usize,
     kernel_size: [usize; 2],
     strides: [usize; 2],
@@ -78,8 +111,31 @@ pub struct Conv2D {
 impl Conv2D {
     /// `filters` kernels of `kernel_size`, stride 1, `"valid"`, linear.
     pub fn new(filters: usize, kernel_size: [usize; 2]) -> Self {
+        Self::of(ConvKind::Dense, "conv2d", filters, kernel_size)
+    }
+    /// `DepthwiseConv2D(kernel_size, depth_multiplier)`: each input channel
+    /// convolved with its own `depth_multiplier` kernels.
+    pub fn depthwise(kernel_size: [usize; 2], depth_multiplier: usize) -> Self {
+        Self::of(
+            ConvKind::Depthwise,
+            "depthwise_conv2d",
+            depth_multiplier,
+            kernel_size,
+        )
+    }
+    /// `Conv2DTranspose(filters, kernel_size)`.
+    pub fn transpose(filters: usize, kernel_size: [usize; 2]) -> Self {
+        Self::of(
+            ConvKind::Transpose,
+            "conv2d_transpose",
+            filters,
+            kernel_size,
+        )
+    }
+    fn of(kind: ConvKind, base: &str, filters: usize, kernel_size: [usize; 2]) -> Self {
         Conv2D {
-            core: LayerCore::new("conv2d"),
+            core: LayerCore::new(base),
+            kind,
             filters,
             kernel_size,
             strides: [1, 1],
@@ -128,24 +184,64 @@ impl Conv2D {
 impl Layer for Conv2D {
     core_accessors!();
     fn class_name(&self) -> &'static str {
-        "Conv2D"
+        match self.kind {
+            ConvKind::Dense => "Conv2D",
+            ConvKind::Depthwise => "DepthwiseConv2D",
+            ConvKind::Transpose => "Conv2DTranspose",
+        }
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         let same = padding(&self.core, &self.padding)? == Padding::Same;
         self.act = activations::Activation::get(&self.activation)?;
-        let out = windowed_shape(
-            &self.core,
-            input_shape,
-            self.kernel_size,
-            self.strides,
-            same,
-            Some(self.filters),
-        )?;
+        self.core.check_rank(input_shape.len(), 4..=4)?;
         let channels = known_dim(&self.core, input_shape, 3)?;
         let [kh, kw] = self.kernel_size;
+        let (out, kernel_shape, out_channels) = match self.kind {
+            ConvKind::Dense => (
+                windowed_shape(
+                    &self.core,
+                    input_shape,
+                    self.kernel_size,
+                    self.strides,
+                    same,
+                    Some(self.filters),
+                )?,
+                [kh, kw, channels, self.filters],
+                self.filters,
+            ),
+            ConvKind::Depthwise => (
+                windowed_shape(
+                    &self.core,
+                    input_shape,
+                    self.kernel_size,
+                    self.strides,
+                    same,
+                    Some(channels * self.filters),
+                )?,
+                [kh, kw, channels, self.filters],
+                channels * self.filters,
+            ),
+            ConvKind::Transpose => {
+                let [sh, sw] = self.strides;
+                (
+                    vec![
+                        input_shape[0],
+                        input_shape[1].map(|d| transposed_size(d, kh, sh, same)),
+                        input_shape[2].map(|d| transposed_size(d, kw, sw, same)),
+                        Some(self.filters),
+                    ],
+                    [kh, kw, self.filters, channels],
+                    self.filters,
+                )
+            }
+        };
+        let name = match self.kind {
+            ConvKind::Depthwise => "depthwise_kernel",
+            _ => "kernel",
+        };
         self.kernel = Some(self.core.add_weight(
-            "kernel",
-            &[kh, kw, channels, self.filters],
+            name,
+            &kernel_shape,
             &self.kernel_initializer,
             true,
             self.kernel_regularizer,
@@ -153,7 +249,7 @@ impl Layer for Conv2D {
         if self.use_bias {
             self.bias = Some(self.core.add_weight(
                 "bias",
-                &[self.filters],
+                &[out_channels],
                 &Initializer::Zeros,
                 true,
                 None,
@@ -168,7 +264,23 @@ impl Layer for Conv2D {
             .as_ref()
             .ok_or_else(|| self.core.error("not built"))?;
         let window = Window2d::new(self.strides, padding(&self.core, &self.padding)?);
-        let y = x.conv2d(&kernel.value(), &window, DataFormat::Nhwc)?;
+        let k = kernel.value();
+        let y = match self.kind {
+            ConvKind::Dense => x.conv2d(&k, &window, DataFormat::Nhwc)?,
+            ConvKind::Depthwise => x.depthwise_conv2d(&k, &window, DataFormat::Nhwc)?,
+            ConvKind::Transpose => {
+                let same = window.padding == Padding::Same;
+                let [kh, kw] = self.kernel_size;
+                let [sh, sw] = self.strides;
+                let dims = [
+                    x.dims()[0],
+                    transposed_size(x.dims()[1], kh, sh, same),
+                    transposed_size(x.dims()[2], kw, sw, same),
+                    self.filters,
+                ];
+                x.conv2d_transpose(&k, &dims, &window, DataFormat::Nhwc)?
+            }
+        };
         let y = match &self.bias {
             Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
             None => y,
@@ -305,5 +417,52 @@ impl Layer for GlobalPooling2D {
         } else {
             x.reduce_mean([1, 2], false)
         }
+    }
+}
+
+/// Adds rows and columns of zeros around NHWC images, like
+/// `tf.keras.layers.ZeroPadding2D(((top, bottom), (left, right)))`.
+///
+/// ```
+/// use ferroflow_keras::layers::ZeroPadding2D;
+/// use ferroflow_keras::Layer;
+/// let mut z = ZeroPadding2D::new([(1, 1), (2, 0)]);
+/// assert_eq!(z.build_once(&[None, Some(4), Some(4), Some(3)]).unwrap(),
+///            vec![None, Some(6), Some(6), Some(3)]);
+/// ```
+pub struct ZeroPadding2D {
+    core: LayerCore,
+    padding: [(usize, usize); 2],
+}
+
+impl ZeroPadding2D {
+    /// `((top, bottom), (left, right))` rows and columns of zeros.
+    pub fn new(padding: [(usize, usize); 2]) -> Self {
+        ZeroPadding2D {
+            core: LayerCore::new("zero_padding2d"),
+            padding,
+        }
+    }
+}
+
+impl Layer for ZeroPadding2D {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "ZeroPadding2D"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 4..=4)?;
+        let [(t, b), (l, r)] = self.padding;
+        Ok(vec![
+            input_shape[0],
+            input_shape[1].map(|h| h + t + b),
+            input_shape[2].map(|w| w + l + r),
+            input_shape[3],
+        ])
+    }
+    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 4..=4)?;
+        let [h, w] = self.padding;
+        x.pad(&[(0, 0), h, w, (0, 0)], PadMode::Constant, 0.0)
     }
 }

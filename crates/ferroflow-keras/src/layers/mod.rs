@@ -4,11 +4,13 @@ mod activation;
 mod conv;
 mod core;
 mod embedding;
+mod normalization;
 
 pub use self::core::{Dense, Flatten, Permute, Reshape};
 pub use activation::{Activation, Dropout, LeakyReLU, ReLU, Softmax};
-pub use conv::{Conv2D, GlobalPooling2D, Pooling2D};
+pub use conv::{Conv2D, GlobalPooling2D, Pooling2D, ZeroPadding2D};
 pub use embedding::Embedding;
+pub use normalization::BatchNormalization;
 
 /// `fn core`/`fn core_mut` of a layer struct with a `core: LayerCore` field.
 macro_rules! core_accessors {

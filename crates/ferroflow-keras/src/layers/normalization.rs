@@ -1,0 +1,112 @@
+//! `BatchNormalization`.
+
+use super::core_accessors;
+use crate::layer::{known_dim, Layer, LayerCore};
+use ferroflow_core::initializers::Initializer;
+use ferroflow_core::prelude::*;
+use ferroflow_core::{Result, Variable};
+
+/// Normalizes the last axis, like `tf.keras.layers.BatchNormalization()`:
+/// with the batch's statistics while training (updating the moving mean
+/// and variance by `momentum`), with the moving ones at inference — and
+/// always at inference when the layer is frozen, as Keras does for
+/// transfer learning. Weights: `gamma`, `beta` (trainable),
+/// `moving_mean`, `moving_variance` (not).
+///
+/// ```
+/// use ferroflow_keras::layers::BatchNormalization;
+/// use ferroflow_keras::Layer;
+/// use ferroflow_core::prelude::*;
+/// let mut bn = BatchNormalization::new();
+/// let x = Tensor::from_vec(vec![1.0f32, 3.0], [2, 1]).unwrap();
+/// let y = bn.apply(&x, true).unwrap().to_vec::<f32>().unwrap();
+/// assert!((y[0] + 0.9995).abs() < 1e-3 && (y[1] - 0.9995).abs() < 1e-3);
+/// assert_eq!(bn.count_params(), 4);
+/// assert_eq!(bn.core().trainable_weights().len(), 2);
+/// ```
+pub struct BatchNormalization {
+    core: LayerCore,
+    momentum: f64,
+    epsilon: f64,
+    weights: Option<[Variable; 4]>,
+}
+
+impl BatchNormalization {
+    /// Keras's defaults: momentum 0.99, epsilon 0.001.
+    pub fn new() -> Self {
+        BatchNormalization {
+            core: LayerCore::new("batch_normalization"),
+            momentum: 0.99,
+            epsilon: 1e-3,
+            weights: None,
+        }
+    }
+    /// The moving averages' momentum.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+    /// The variance epsilon.
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+}
+
+impl Default for BatchNormalization {
+    fn default() -> Self {
+        BatchNormalization::new()
+    }
+}
+
+impl Layer for BatchNormalization {
+    core_accessors!();
+    fn class_name(&self) -> &'static str {
+        "BatchNormalization"
+    }
+    fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.core.check_rank(input_shape.len(), 2..=usize::MAX)?;
+        let c = known_dim(&self.core, input_shape, input_shape.len() - 1)?;
+        let mut add =
+            |name, init, trainable| self.core.add_weight(name, &[c], &init, trainable, None);
+        self.weights = Some([
+            add("gamma", Initializer::Ones, true)?,
+            add("beta", Initializer::Zeros, true)?,
+            add("moving_mean", Initializer::Zeros, false)?,
+            add("moving_variance", Initializer::Ones, false)?,
+        ]);
+        Ok(input_shape.to_vec())
+    }
+    fn call(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        self.core.check_input(x, 2..=usize::MAX)?;
+        let [gamma, beta, moving_mean, moving_variance] = self
+            .weights
+            .as_ref()
+            .ok_or_else(|| self.core.error("not built"))?;
+        let c = gamma.shape().num_elements();
+        if x.dims()[x.rank() - 1] != c {
+            return Err(self.core.error(format!(
+                "expected {c} channels on the last axis, got input of shape {}",
+                x.shape().to_tuple_string()
+            )));
+        }
+        let (gamma, beta) = (gamma.value(), beta.value());
+        if !(training && self.core.trainable()) {
+            return x.batch_normalization(
+                &moving_mean.value(),
+                &moving_variance.value(),
+                Some(&beta),
+                Some(&gamma),
+                self.epsilon,
+            );
+        }
+        let axes: Vec<i64> = (0..x.rank() as i64 - 1).collect();
+        let (mean, variance) = x.moments(axes, false)?;
+        let decay = mean.scalar_like(1.0 - self.momentum)?;
+        for (moving, batch) in [(moving_mean, &mean), (moving_variance, &variance)] {
+            let old = moving.read_value();
+            moving.assign(&old.sub(&old.sub(&batch.stop_gradient()?)?.mul(&decay)?)?)?;
+        }
+        x.batch_normalization(&mean, &variance, Some(&beta), Some(&gamma), self.epsilon)
+    }
+}

@@ -286,12 +286,42 @@ pub trait Layer {
     /// The forward pass on a built layer.
     fn call(&self, x: &Tensor, training: bool) -> Result<Tensor>;
 
+    /// Builds for several inputs (merge layers override this); a
+    /// single-input layer takes exactly one.
+    fn build_multi(&mut self, input_shapes: &[Vec<Option<usize>>]) -> Result<Vec<Option<usize>>> {
+        match input_shapes {
+            [one] => self.build(one),
+            _ => Err(self.core().error(format!(
+                "expects 1 input, but it received {} input tensors",
+                input_shapes.len()
+            ))),
+        }
+    }
+    /// Calls on several inputs (merge layers override this).
+    fn call_multi(&self, inputs: &[&Tensor], training: bool) -> Result<Tensor> {
+        match inputs {
+            [one] => self.call(one, training),
+            _ => Err(self.core().error(format!(
+                "expects 1 input, but it received {} input tensors",
+                inputs.len()
+            ))),
+        }
+    }
+
     /// Builds the layer unless built, returning its output shape.
     fn build_once(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
+        self.build_once_multi(&[input_shape.to_vec()])
+    }
+
+    /// Builds the layer for several inputs unless built.
+    fn build_once_multi(
+        &mut self,
+        input_shapes: &[Vec<Option<usize>>],
+    ) -> Result<Vec<Option<usize>>> {
         if let Some(shape) = self.core().output_shape() {
             return Ok(shape.to_vec());
         }
-        let shape = self.build(input_shape)?;
+        let shape = self.build_multi(input_shapes)?;
         self.core_mut().set_output_shape(shape.clone());
         Ok(shape)
     }

@@ -17,6 +17,7 @@
 
 pub mod activations;
 pub mod callbacks;
+mod functional;
 pub mod info_theory;
 mod layer;
 pub mod layers;
@@ -27,6 +28,7 @@ pub mod optimizers;
 mod sequential;
 pub mod summary;
 
+pub use functional::{Functional, KerasTensor};
 pub use layer::{unique_name, Layer, LayerCore, Regularizer};
 pub use model::{Compiled, FitOptions, Model};
 pub use sequential::Sequential;

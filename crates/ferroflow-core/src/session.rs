@@ -88,6 +88,9 @@ struct Plan {
     /// never freed: they count one extra read).
     reads: Vec<usize>,
     fetches: Vec<Source>,
+    /// The graph's nodes when the plan was made (nodes never change once
+    /// added), so a run needs no lock and no copy of the graph.
+    nodes: Vec<Node>,
 }
 
 type PlanKey = (Vec<(NodeId, usize)>, Vec<(NodeId, usize)>, Vec<NodeId>);
@@ -377,6 +380,7 @@ impl Executor {
             num_slots,
             reads,
             fetches,
+            nodes,
         })
     }
 
@@ -394,7 +398,7 @@ impl Executor {
         feeds: &[&Tensor],
         state: &dyn KernelState,
     ) -> Result<Vec<Tensor>> {
-        let nodes = self.graph.nodes();
+        let nodes = &plan.nodes;
         let mut slots: Vec<Option<Tensor>> = vec![None; plan.num_slots];
         let mut reads = plan.reads.clone();
         let parallel = self.parallel;

@@ -197,7 +197,8 @@ impl Saver {
         history.kept.push((path.to_path_buf(), now()));
         while self.max_to_keep > 0 && history.kept.len() > self.max_to_keep {
             let (oldest, time) = history.kept.remove(0);
-            if time >= history.next_preserved {
+            // As TF: every n hours one checkpoint is kept (n > 0).
+            if self.keep_checkpoint_every_n_hours > 0.0 && time >= history.next_preserved {
                 history.next_preserved += f64::from(self.keep_checkpoint_every_n_hours) * 3600.0;
             } else {
                 delete_checkpoint(&oldest)?;

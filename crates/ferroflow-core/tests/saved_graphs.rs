@@ -374,6 +374,29 @@ fn max_to_keep_deletes_oldest_checkpoints_and_state_lists_the_rest() {
 }
 
 #[test]
+fn keep_checkpoint_every_n_hours_preserves_old_checkpoints() {
+    let dir = temp_dir("hours");
+    let g = Graph::new();
+    g.variable(Tensor::scalar(1.0f32), "v", true).unwrap();
+    let sess = Session::new(&g);
+    init(&g, &sess);
+    // A millisecond: each checkpoint falling out of the last one is kept.
+    let saver = Saver::new(&g, None, 1, 1e-3 / 3600.0)
+        .unwrap()
+        .with_write_meta_graph(false);
+    for step in 1..=3 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        saver.save(&sess, dir.join("model"), Some(step)).unwrap();
+    }
+    for step in 1..=3 {
+        assert!(dir.join(format!("model-{step}.index")).exists(), "{step}");
+    }
+    assert!(!dir.join("model-3.meta").exists());
+    let state = get_checkpoint_state(&dir).unwrap().unwrap();
+    assert_eq!(state.all_model_checkpoint_paths.len(), 1);
+}
+
+#[test]
 fn restore_subset_and_name_map() {
     let dir = temp_dir("subset");
     let g = Graph::new();

@@ -48,6 +48,14 @@ impl Element {
         }
     }
 
+    /// An element of `spec`'s structure around `tensors`.
+    pub(crate) fn of_spec(spec: &ElementSpec, tensors: Vec<Tensor>) -> Element {
+        Element {
+            tensors,
+            names: spec.names.clone(),
+        }
+    }
+
     /// The components, in order.
     pub fn tensors(&self) -> &[Tensor] {
         &self.tensors

@@ -347,3 +347,53 @@ fn apply_and_enumerate_compose() {
         .collect();
     assert_eq!(v, [(0, 1), (1, 2)]);
 }
+
+#[test]
+fn cache_file_writes_a_complete_epoch_and_replays_it() {
+    let dir = common::temp_dir("cache_file");
+    let path = dir.join("cache");
+    let x = Tensor::from_vec((0..12).map(|v| v as f32).collect(), [6, 2]).unwrap();
+    let names = Tensor::from_strings(&["a", "b", "c", "d", "e", "f"], [6]).unwrap();
+    let source = Dataset::from_tensor_slices(Element::named([("x", x), ("s", names)]))
+        .unwrap()
+        .shuffle(6, None, true)
+        .unwrap();
+    let ds = source.cache_file(&path).unwrap();
+    // An unfinished epoch leaves no file behind.
+    ds.iter().unwrap().next().unwrap().unwrap();
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let first = common::elements_json(&ds.take(-1));
+    assert!(path.exists());
+    assert_eq!(
+        common::elements_json(&ds),
+        first,
+        "later epochs replay the file"
+    );
+    // Another pipeline over the same file reads it, not its (reshuffled) input.
+    let from_file = source.cache_file(&path).unwrap();
+    assert_eq!(common::elements_json(&from_file), first);
+    let e = from_file.iter().unwrap().next().unwrap().unwrap();
+    assert_eq!(e.names().unwrap(), ["x", "s"]);
+    // A truncated cache file is an error, not a panic.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert!(ds.iter().unwrap().any(|e| e.is_err()));
+}
+
+#[test]
+fn cache_file_does_not_keep_a_failing_epoch() {
+    let dir = common::temp_dir("cache_file_error");
+    let path = dir.join("cache");
+    let ds = range(0, 4)
+        .map(|e| match i64_of(&e)? {
+            2 => Err(DataError::invalid("test_map", "two")),
+            _ => Ok(e),
+        })
+        .unwrap()
+        .cache_file(&path)
+        .unwrap();
+    assert_eq!(ds.iter().unwrap().filter(|e| e.is_err()).count(), 1);
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}

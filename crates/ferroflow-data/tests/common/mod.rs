@@ -5,18 +5,31 @@ use ferroflow_data::{Dataset, Element};
 use ferroflow_tensor::Tensor;
 use serde_json::Value;
 
-/// A tensor as nested JSON lists of numbers (as TF's `.numpy().tolist()`).
+/// A tensor as nested JSON lists of numbers or strings (as TF's
+/// `.numpy().tolist()`).
 pub fn to_json(t: &Tensor) -> Value {
-    fn nest(values: &[f64], dims: &[usize]) -> Value {
+    fn nest(values: &[Value], dims: &[usize]) -> Value {
         match dims.split_first() {
-            None => Value::from(values[0]),
+            None => values[0].clone(),
             Some((&n, rest)) => {
                 let step: usize = rest.iter().product();
                 Value::Array((0..n).map(|i| nest(&values[i * step..], rest)).collect())
             }
         }
     }
-    nest(&t.to_f64_vec().unwrap(), t.dims())
+    let values: Vec<Value> = match t.as_strings() {
+        Ok(s) => s
+            .iter()
+            .map(|b| Value::from(String::from_utf8_lossy(b)))
+            .collect(),
+        Err(_) => t
+            .to_f64_vec()
+            .unwrap()
+            .into_iter()
+            .map(Value::from)
+            .collect(),
+    };
+    nest(&values, t.dims())
 }
 
 /// Every element of one epoch as JSON (one list per element).

@@ -88,7 +88,13 @@ def check(directory):
         with tf1.Session() as sess:
             sess.run([graph.get_operation_by_name(n) for n in expected["init"]])
             names = sorted(expected["outputs"])
-            got = sess.run(names, {"x:0": np.array(expected["x"], np.float32)})
+            feed = {"x:0": np.array(expected["x"], np.float32)}
+            got = sess.run(names, feed)
+            summary = tf1.Summary.FromString(sess.run(expected["summary"], feed))
+    assert [v.tag for v in summary.value] == expected["summary_tags"], summary
+    np.testing.assert_allclose(summary.value[0].simple_value, expected["total"], rtol=1e-6)
+    assert summary.value[1].histo.num == 6, summary.value[1]
+    print("TensorFlow runs ferroflow's summary ops:", expected["summary_tags"])
     for name, value in zip(names, got):
         np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-6,
                                    err_msg=name)

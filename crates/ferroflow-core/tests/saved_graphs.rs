@@ -239,10 +239,20 @@ fn export_graph_def_for_tensorflow() {
     let (x, y) = small_model(&g);
     let mut outs = vec![y];
     outs.extend(array_model(&g, &outs[0]));
+    let total = outs[0].reduce_sum(Axes::All, false).unwrap();
+    summary::scalar("total loss", &total).unwrap();
+    summary::histogram("hidden", &g.get_tensor_by_name("Relu:0").unwrap()).unwrap();
+    let merged = summary::merge_all(&g).unwrap().unwrap();
     let sess = Session::new(&g);
     init(&g, &sess);
     let fetches: Vec<&Output> = outs.iter().collect();
     let values = sess.run(&fetches, &[(&x, x_value())]).unwrap();
+    let merged_value = sess.run(&[&merged], &[(&x, x_value())]).unwrap();
+    let tags: Vec<String> = decode(&merged_value[0])
+        .value
+        .iter()
+        .map(|v| v.tag.clone())
+        .collect();
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("graph.pb"), g.to_graph_def().encode_to_vec()).unwrap();
@@ -255,11 +265,22 @@ fn export_graph_def_for_tensorflow() {
         "init": ["w/Assign", "b/Assign"],
         "x": [[1.0, 2.0], [-3.0, 0.5]],
         "outputs": outputs,
+        "summary": merged.name(),
+        "summary_tags": tags,
+        "total": total_value(&values[0]),
     });
     std::fs::write(dir.join("expected.json"), json.to_string()).unwrap();
     // The same graph as a checkpoint + meta graph, for `import_meta_graph`.
     let saver = Saver::new(&g, None, 5, 10000.0).unwrap();
     saver.save(&sess, dir.join("model.ckpt"), None).unwrap();
+}
+
+fn total_value(y: &Tensor) -> f64 {
+    y.to_f64_vec()
+        .unwrap()
+        .iter()
+        .map(|&v| v as f32)
+        .sum::<f32>() as f64
 }
 
 /// One variable of each dtype, scalars included.

@@ -149,15 +149,8 @@ loss_struct!(
     Huber, "huber_loss", delta: f64 = 1.0
 );
 impl_loss!(Huber, |s, t, p| {
-    let error = p.sub(&same_shape(Huber::NAME, t, p)?)?.abs()?;
-    let delta = error.scalar_like(s.delta)?;
-    let quadratic = error.minimum(&delta)?;
-    let linear = error.sub(&quadratic)?;
-    let losses = quadratic
-        .square()?
-        .mul(&error.scalar_like(0.5)?)?
-        .add(&linear.mul(&delta)?)?;
-    mean_last(&losses)
+    let t = same_shape(Huber::NAME, t, p)?;
+    mean_last(&huber_loss(&t, p, None, s.delta, Reduction::None)?)
 });
 
 loss_struct!(

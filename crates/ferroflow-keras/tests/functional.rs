@@ -1,8 +1,10 @@
 //! The functional API: residual blocks, several inputs and outputs,
 //! merge layers, training a DAG.
 
+use ferroflow_core::optimizers::{Adam, Optimizer};
 use ferroflow_core::prelude::*;
 use ferroflow_keras::layers::{Concatenate, Dense, Merge};
+use ferroflow_keras::losses::MeanSquaredError;
 use ferroflow_keras::{Compiled, FitOptions, Functional, Layer, Model};
 
 fn t(v: Vec<f32>, dims: &[usize]) -> Tensor {
@@ -117,7 +119,11 @@ fn functional_models_train() {
         .unwrap();
     let out = m.apply(Box::new(Dense::new(1)), &[&skip]).unwrap();
     m.set_outputs(&[&out]).unwrap();
-    m.compile(Compiled::from_names("adam", "mse", &[]).unwrap());
+    m.compile(Compiled::new(
+        Box::new(Adam::new(0.05).eager()),
+        Box::<MeanSquaredError>::default(),
+        vec![],
+    ));
     let history = m
         .fit(
             &x,

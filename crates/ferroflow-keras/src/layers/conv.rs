@@ -2,7 +2,7 @@
 //! ([`Conv2D`]), `MaxPooling2D`/`AveragePooling2D` ([`Pooling2D`]), the
 //! global poolings ([`GlobalPooling2D`]) and [`ZeroPadding2D`].
 
-use super::core_accessors;
+use super::{bias_and_activation, core_accessors};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
@@ -281,11 +281,7 @@ impl Layer for Conv2D {
                 x.conv2d_transpose(&k, &dims, &window, DataFormat::Nhwc)?
             }
         };
-        let y = match &self.bias {
-            Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
-            None => y,
-        };
-        self.act.apply(&y)
+        bias_and_activation(y, self.bias.as_ref(), self.act)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `Dense`, `Flatten`, `Reshape`, `Permute`.
 
-use super::core_accessors;
+use super::{bias_and_activation, core_accessors};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
@@ -142,11 +142,7 @@ impl Layer for Dense {
             *dims.last_mut().expect("rank >= 2") = self.units as i64;
             flat.reshape(&dims)?
         };
-        let y = match &self.bias {
-            Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
-            None => y,
-        };
-        self.act.apply(&y)
+        bias_and_activation(y, self.bias.as_ref(), self.act)
     }
 }
 

@@ -28,3 +28,17 @@ macro_rules! core_accessors {
     };
 }
 pub(crate) use core_accessors;
+
+/// `activation(y + bias)`, the tail of `Dense` and the convolutions.
+pub(crate) fn bias_and_activation(
+    y: ferroflow_tensor::Tensor,
+    bias: Option<&ferroflow_core::Variable>,
+    activation: crate::activations::Activation,
+) -> ferroflow_core::Result<ferroflow_tensor::Tensor> {
+    use ferroflow_core::prelude::{ConvOps, DataFormat};
+    let y = match bias {
+        Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
+        None => y,
+    };
+    activation.apply(&y)
+}

@@ -200,7 +200,26 @@ fn array_model(g: &Graph, y: &Output) -> Vec<Output> {
         dtype: DType::F32,
     };
     let range = g.add_op1(range, &[], None).unwrap();
-    vec![gathered, am, b, pad, pad_v2, mirror, slice, range]
+    // h[::-1, None, 1:]
+    let strided = h
+        .index(&[
+            Idx::Slice {
+                start: None,
+                stop: None,
+                step: -1,
+            },
+            Idx::NewAxis,
+            Idx::Slice {
+                start: Some(1),
+                stop: None,
+                step: 1,
+            },
+        ])
+        .unwrap();
+    let row = h.index(&[Idx::At(-1)]).unwrap();
+    vec![
+        gathered, am, b, pad, pad_v2, mirror, slice, range, strided, row,
+    ]
 }
 
 #[test]

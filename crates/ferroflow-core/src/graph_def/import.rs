@@ -6,6 +6,7 @@ use crate::ops::*;
 use crate::summary_ops::{MergeSummary, SummaryKind, SummaryOp};
 use crate::{Error, Op, PartialShape, Result};
 use ferroflow_io::proto::{attr_value::Value, DataType, GraphDef, NodeDef, TensorShapeProto};
+use ferroflow_tensor::kernels::index::StridedSliceSpec;
 use ferroflow_tensor::kernels::reduce::ReduceKind;
 use ferroflow_tensor::{DType, Tensor};
 use std::collections::{HashMap, HashSet};
@@ -369,6 +370,27 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
                 dtype: cx.dtype("Tidx")?,
             };
             (Arc::new(op), Vec::new())
+        }
+        "StridedSlice" => {
+            let ints = |i| -> Result<Vec<i64>> {
+                Ok(cx
+                    .const_input(i)?
+                    .to_f64_vec()?
+                    .into_iter()
+                    .map(|v| v as i64)
+                    .collect())
+            };
+            let spec = StridedSliceSpec {
+                begin: ints(1)?,
+                end: ints(2)?,
+                strides: ints(3)?,
+                begin_mask: cx.int_or("begin_mask", 0)?,
+                end_mask: cx.int_or("end_mask", 0)?,
+                ellipsis_mask: cx.int_or("ellipsis_mask", 0)?,
+                new_axis_mask: cx.int_or("new_axis_mask", 0)?,
+                shrink_axis_mask: cx.int_or("shrink_axis_mask", 0)?,
+            };
+            (Arc::new(StridedSlice { spec }), vec![0])
         }
         "MatMul" => {
             let op = MatMul {

@@ -145,6 +145,14 @@ impl OpDef for StridedSlice {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         spec_attrs(&self.spec)
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let spec = &self.spec;
+        vec![
+            ("begin", crate::op::int32_vector(spec.begin.iter().copied())),
+            ("end", crate::op::int32_vector(spec.end.iter().copied())),
+            ("strides", crate::op::int32_vector(spec.strides.iter().copied())),
+        ]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("StridedSlice", inputs, 1)?;
         let Some(dims) = inputs[0].shape.dims() else {

@@ -222,11 +222,44 @@ fn array_model(g: &Graph, y: &Output) -> Vec<Output> {
     ]
 }
 
+/// Convolution, pooling and softmax nodes on a constant image.
+fn nn_model(g: &Graph) -> Vec<Output> {
+    let values: Vec<f32> = (0..50).map(|i| ((i * 7) % 11) as f32 / 4.0 - 1.0).collect();
+    let image = g
+        .constant(Tensor::from_vec(values, [1, 5, 5, 2]).unwrap(), "image")
+        .unwrap();
+    let fv: Vec<f32> = (0..54).map(|i| ((i * 5) % 9) as f32 / 8.0 - 0.5).collect();
+    let filter = g
+        .constant(Tensor::from_vec(fv, [3, 3, 2, 3]).unwrap(), "filter")
+        .unwrap();
+    let bias = g
+        .constant(Tensor::from([0.1f32, -0.2, 0.3]), "bias")
+        .unwrap();
+    let nhwc = DataFormat::Nhwc;
+    let same = Window2d::new([1, 1], Padding::Same);
+    let conv = image.conv2d(&filter, &same, nhwc).unwrap();
+    let conv = conv.bias_add(&bias, nhwc).unwrap().relu().unwrap();
+    let strided = Window2d::new([2, 2], Padding::Explicit(vec![(1, 0), (0, 1)]));
+    let conv2 = image.conv2d(&filter, &strided, nhwc).unwrap();
+    let pool = |padding| Pool2d {
+        ksize: [2, 2],
+        strides: [2, 2],
+        padding,
+    };
+    let max = conv.max_pool2d(&pool(Padding::Same), nhwc).unwrap();
+    let avg = conv.avg_pool2d(&pool(Padding::Valid), nhwc).unwrap();
+    let logits = avg.reshape(&[-1, 3]).unwrap();
+    let soft = logits.softmax().unwrap();
+    let log_soft = logits.log_softmax().unwrap();
+    vec![conv2, max, soft, log_soft]
+}
+
 #[test]
 fn array_ops_round_trip_through_graph_def() {
     let g = Graph::new();
     let (x, y) = small_model(&g);
-    let outs = array_model(&g, &y);
+    let mut outs = array_model(&g, &y);
+    outs.extend(nn_model(&g));
     let sess = Session::new(&g);
     init(&g, &sess);
     let fetches: Vec<&Output> = outs.iter().collect();
@@ -258,6 +291,7 @@ fn export_graph_def_for_tensorflow() {
     let (x, y) = small_model(&g);
     let mut outs = vec![y];
     outs.extend(array_model(&g, &outs[0]));
+    outs.extend(nn_model(&g));
     let total = outs[0].reduce_sum(Axes::All, false).unwrap();
     summary::scalar("total loss", &total).unwrap();
     summary::histogram("hidden", &g.get_tensor_by_name("Relu:0").unwrap()).unwrap();

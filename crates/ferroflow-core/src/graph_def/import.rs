@@ -75,6 +75,54 @@ impl Ctx<'_> {
         }
     }
 
+    fn ints(&self, key: &str) -> Result<Vec<i64>> {
+        match self.attr(key)? {
+            Value::List(l) => Ok(l.i.clone()),
+            _ => Err(self.error(format!("attr '{key}' is not a list of ints"))),
+        }
+    }
+
+    /// Fails unless `data_format` is NHWC (the default).
+    fn nhwc(&self) -> Result<()> {
+        match self
+            .def
+            .attr
+            .get("data_format")
+            .and_then(|a| a.value.as_ref())
+        {
+            None => Ok(()),
+            Some(Value::S(f)) if f == b"NHWC" => Ok(()),
+            Some(_) => Err(self.error("only data_format NHWC imports".into())),
+        }
+    }
+
+    /// The height and width entries of a 4-int NHWC attribute (`strides`).
+    fn spatial(&self, key: &str) -> Result<[usize; 2]> {
+        if !self.def.attr.contains_key(key) && key == "dilations" {
+            return Ok([1, 1]);
+        }
+        match self.ints(key)?.as_slice() {
+            &[_, h, w, _] => Ok([h as usize, w as usize]),
+            other => Err(self.error(format!("attr '{key}' must have 4 ints, got {other:?}"))),
+        }
+    }
+
+    /// The strides and padding of a convolution or pooling node.
+    fn window(&self) -> Result<Window2d> {
+        self.nhwc()?;
+        let padding = match self.attr("padding")? {
+            Value::S(p) if p == b"SAME" => Padding::Same,
+            Value::S(p) if p == b"VALID" => Padding::Valid,
+            Value::S(p) if p == b"EXPLICIT" => {
+                let pads = self.ints("explicit_paddings")?;
+                let pairs = pads.chunks_exact(2).map(|p| (p[0] as usize, p[1] as usize));
+                Padding::Explicit(pairs.skip(1).take(2).collect())
+            }
+            _ => return Err(self.error("attr 'padding' must be SAME, VALID or EXPLICIT".into())),
+        };
+        Ok(Window2d::new(self.spatial("strides")?, padding))
+    }
+
     /// The integer scalar value of input `i`, a `Const` node.
     fn const_scalar(&self, i: usize) -> Result<i64> {
         match self.const_input(i)?.to_f64_vec()?.as_slice() {
@@ -391,6 +439,37 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
                 shrink_axis_mask: cx.int_or("shrink_axis_mask", 0)?,
             };
             (Arc::new(StridedSlice { spec }), vec![0])
+        }
+        "BiasAdd" => {
+            cx.nhwc()?;
+            (Arc::new(BiasAdd), all)
+        }
+        "Softmax" | "LogSoftmax" => (
+            Arc::new(Softmax {
+                log: op_type == "LogSoftmax",
+            }),
+            all,
+        ),
+        "Conv2D" | "DepthwiseConv2dNative" => {
+            let kind = match op_type {
+                "Conv2D" => ConvKind::Dense,
+                _ => ConvKind::Depthwise,
+            };
+            let window = cx.window()?.dilated(cx.spatial("dilations")?);
+            (Arc::new(Conv { kind, window }), all)
+        }
+        "MaxPool" | "AvgPool" => {
+            let kind = match op_type {
+                "MaxPool" => PoolKind::Max,
+                _ => PoolKind::Avg,
+            };
+            let w = cx.window()?;
+            let window = Pool2d {
+                ksize: cx.spatial("ksize")?,
+                strides: w.strides,
+                padding: w.padding,
+            };
+            (Arc::new(Pool { kind, window }), all)
         }
         "MatMul" => {
             let op = MatMul {

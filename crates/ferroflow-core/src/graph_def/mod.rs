@@ -34,7 +34,7 @@ const PRODUCER: i32 = 2474;
 /// input each comes from: `T` of the first input unless listed here.
 fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
     match op_type {
-        "NoOp" | "MergeSummary" | "Const" | "Placeholder" | "VariableV2" | "Range" => &[],
+        "MergeSummary" | "Range" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],

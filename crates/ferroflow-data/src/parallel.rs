@@ -2,12 +2,15 @@
 //! (sequential or on worker threads with an ordered reorder buffer),
 //! `prefetch` and `interleave`.
 
-use crate::{DataError, Dataset, Element, ElementIter, Result};
+use crate::{DataError, Dataset, Element, ElementIter, ElementSpec, Result};
+use ferroflow_core::{PartialShape, TensorSpec};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SendError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// `tf.data.AUTOTUNE`: let the pipeline pick a parallelism or buffer size
 /// (the number of cores for `num_parallel_calls`, [`AUTOTUNE_BUFFER`] for
@@ -23,8 +26,10 @@ type MapFn = Arc<dyn Fn(Element) -> Result<Element> + Send + Sync>;
 
 impl Dataset {
     /// Applies `f` to every element (`map`). The element spec is taken from
-    /// `f`'s output on the first input element (as TensorFlow traces the
-    /// function once): dtypes and ranks are static, dimensions unknown.
+    /// `f`'s output on the first input element it accepts (among the first
+    /// few; TensorFlow traces the function once instead): dtypes and ranks
+    /// are static, dimensions unknown. Without such an element (an empty
+    /// input, or `f` failing on all of them) the input's spec is kept.
     ///
     /// ```
     /// use ferroflow_data::{Dataset, Element};
@@ -46,6 +51,8 @@ impl Dataset {
     /// worker threads ([`AUTOTUNE`]: one per core). With `deterministic`
     /// the output keeps the input order (a reorder buffer holds finished
     /// elements until their turn); without, elements come as they finish.
+    /// Workers take chunks of elements, grown while the map is cheap, so
+    /// the hand-off between threads stays a small part of the work.
     pub fn map_parallel<F>(
         &self,
         f: F,
@@ -56,26 +63,11 @@ impl Dataset {
         F: Fn(Element) -> Result<Element> + Send + Sync + 'static,
     {
         let f: MapFn = Arc::new(f);
-        let spec = match self.epoch()?.next() {
-            Some(Ok(first)) => {
-                let out = f(first)?.spec();
-                let relaxed = out
-                    .specs()
-                    .iter()
-                    .map(|s| {
-                        ferroflow_core::TensorSpec::new(
-                            s.dtype,
-                            s.shape.rank().map_or_else(
-                                ferroflow_core::PartialShape::unknown,
-                                ferroflow_core::PartialShape::unknown_dims,
-                            ),
-                        )
-                    })
-                    .collect();
-                out.with_specs(relaxed)
-            }
-            _ => self.element_spec().clone(),
-        };
+        let spec = self
+            .epoch()?
+            .take(TRACE_ELEMENTS)
+            .find_map(|e| call(&f, e.ok()?).ok())
+            .map_or_else(|| self.element_spec().clone(), |out| relaxed(&out.spec()));
         let workers = resolve(num_parallel_calls, cores());
         let input = self.clone();
         Ok(Dataset::from_fn(spec, move || {
@@ -162,6 +154,26 @@ impl Dataset {
     }
 }
 
+/// Input elements `map` tries, to find one its function accepts, when it
+/// takes its element spec from an output.
+const TRACE_ELEMENTS: usize = 8;
+
+/// `spec` with every dimension unknown (ranks kept).
+fn relaxed(spec: &ElementSpec) -> ElementSpec {
+    let specs = spec
+        .specs()
+        .iter()
+        .map(|s| {
+            let shape = s
+                .shape
+                .rank()
+                .map_or_else(PartialShape::unknown, PartialShape::unknown_dims);
+            TensorSpec::new(s.dtype, shape)
+        })
+        .collect();
+    spec.with_specs(specs)
+}
+
 /// `value`, or `auto` for [`AUTOTUNE`]; at least 1.
 fn resolve(value: usize, auto: usize) -> usize {
     if value == AUTOTUNE { auto } else { value }.max(1)
@@ -220,15 +232,31 @@ impl Drop for Prefetch {
     }
 }
 
-/// The iterator of a parallel `map`.
+/// Elements handed to a worker at once, with their input positions' chunk
+/// number; input errors ride along untouched.
+type Chunk = (u64, Vec<Result<Element>>);
+
+/// Largest chunk of elements a worker takes at once.
+const MAX_CHUNK: usize = 64;
+
+/// Chunks of cheap maps grow until one takes about this long, so the
+/// hand-off between threads costs little next to the work.
+const CHUNK_TARGET: Duration = Duration::from_micros(200);
+
+/// The iterator of a parallel `map`: the consumer hands chunks of input
+/// elements to the workers and reorders the finished chunks. A chunk starts
+/// as one element and doubles while a chunk's map takes under
+/// [`CHUNK_TARGET`].
 struct ParallelMap {
     input: ElementIter,
     input_done: bool,
-    jobs: Option<SyncSender<(u64, Element)>>,
-    results: Receiver<(u64, Result<Element>)>,
+    jobs: Option<SyncSender<Chunk>>,
+    results: Receiver<Chunk>,
     workers: Vec<JoinHandle<()>>,
-    /// Finished elements not yet returned, by input index.
-    ready: BTreeMap<u64, Result<Element>>,
+    chunk: Arc<AtomicUsize>,
+    /// Finished chunks not yet returned, by chunk number.
+    ready: BTreeMap<u64, Vec<Result<Element>>>,
+    current: std::vec::IntoIter<Result<Element>>,
     sent: u64,
     delivered: u64,
     capacity: u64,
@@ -237,23 +265,15 @@ struct ParallelMap {
 
 impl ParallelMap {
     fn new(input: ElementIter, f: MapFn, workers: usize, deterministic: bool) -> Self {
-        let (job_tx, job_rx) = sync_channel::<(u64, Element)>(workers);
-        let (res_tx, results) = channel();
+        let (job_tx, job_rx) = sync_channel::<Chunk>(workers);
+        let (res_tx, results) = channel::<Chunk>();
         let job_rx = Arc::new(Mutex::new(job_rx));
+        let chunk = Arc::new(AtomicUsize::new(1));
         let workers = (0..workers)
             .map(|_| {
-                let (f, job_rx, res_tx): (MapFn, _, Sender<_>) =
-                    (f.clone(), job_rx.clone(), res_tx.clone());
-                std::thread::spawn(move || loop {
-                    let job = match job_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((i, e)) = job else { break };
-                    if res_tx.send((i, call(&f, e))).is_err() {
-                        break;
-                    }
-                })
+                let (f, job_rx, res_tx, chunk) =
+                    (f.clone(), job_rx.clone(), res_tx.clone(), chunk.clone());
+                std::thread::spawn(move || work(&f, &job_rx, &res_tx, &chunk))
             })
             .collect::<Vec<_>>();
         let capacity = 2 * workers.len() as u64;
@@ -263,7 +283,9 @@ impl ParallelMap {
             jobs: Some(job_tx),
             results,
             workers,
+            chunk,
             ready: BTreeMap::new(),
+            current: Vec::new().into_iter(),
             sent: 0,
             delivered: 0,
             capacity,
@@ -271,33 +293,56 @@ impl ParallelMap {
         }
     }
 
-    /// Hands input elements to the workers until `capacity` are in flight.
+    /// Hands chunks of input elements to the workers until `capacity`
+    /// chunks are in flight.
     fn fill(&mut self) {
         while !self.input_done && self.sent - self.delivered < self.capacity {
-            match self.input.next() {
-                None => self.input_done = true,
-                Some(Err(e)) => {
-                    self.ready.insert(self.sent, Err(e));
-                }
-                Some(Ok(e)) => {
-                    let sent = self
-                        .jobs
-                        .as_ref()
-                        .is_some_and(|j| j.send((self.sent, e)).is_ok());
-                    if !sent {
-                        self.ready.insert(
-                            self.sent,
-                            Err(DataError::invalid(
-                                "ParallelMapDataset",
-                                "worker threads stopped",
-                            )),
-                        );
-                    }
-                }
+            let size = self.chunk.load(Ordering::Relaxed);
+            let items: Vec<_> = self.input.by_ref().take(size).collect();
+            self.input_done = items.len() < size;
+            if items.is_empty() {
+                break;
             }
-            if !self.input_done {
-                self.sent += 1;
+            let sent = match &self.jobs {
+                Some(jobs) => jobs.send((self.sent, items)),
+                None => Err(SendError((self.sent, items))),
+            };
+            // The workers are gone only if one of them panicked outside `f`.
+            if let Err(SendError((_, items))) = sent {
+                let stopped = |_| {
+                    Err(DataError::invalid(
+                        "ParallelMapDataset",
+                        "worker threads stopped",
+                    ))
+                };
+                self.ready
+                    .insert(self.sent, items.iter().map(stopped).collect());
             }
+            self.sent += 1;
+        }
+    }
+}
+
+/// A worker: maps the elements of each chunk it receives and adapts the
+/// chunk size to the time a chunk takes.
+fn work(f: &MapFn, jobs: &Mutex<Receiver<Chunk>>, results: &Sender<Chunk>, chunk: &AtomicUsize) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok((i, items)) = job else { return };
+        let start = Instant::now();
+        let n = items.len();
+        let out = items
+            .into_iter()
+            .map(|e| e.and_then(|e| call(f, e)))
+            .collect();
+        if n == chunk.load(Ordering::Relaxed) && n < MAX_CHUNK && start.elapsed() < CHUNK_TARGET {
+            chunk.store(n * 2, Ordering::Relaxed);
+        }
+        if results.send((i, out)).is_err() {
+            return;
         }
     }
 }
@@ -307,15 +352,19 @@ impl Iterator for ParallelMap {
 
     fn next(&mut self) -> Option<Result<Element>> {
         loop {
+            if let Some(e) = self.current.next() {
+                return Some(e);
+            }
             self.fill();
             let out = if self.deterministic {
                 self.ready.remove(&self.delivered)
             } else {
                 self.ready.pop_first().map(|(_, r)| r)
             };
-            if let Some(r) = out {
+            if let Some(chunk) = out {
                 self.delivered += 1;
-                return Some(r);
+                self.current = chunk.into_iter();
+                continue;
             }
             if self.delivered == self.sent {
                 return None;

@@ -194,3 +194,30 @@ fn into_iterator_and_take_peeking() {
     }
     assert_eq!(n, 4);
 }
+
+#[test]
+fn cheap_parallel_map_in_growing_chunks_keeps_order_and_error_positions() {
+    let ds = range(0, 5000)
+        .map_parallel(
+            |e| {
+                let x = e.at(0)?.to_scalar::<i64>()?;
+                if x % 997 == 0 {
+                    return Err(DataError::invalid("test_map", format!("at {x}")));
+                }
+                Ok(Element::from(Tensor::from(x + 1)))
+            },
+            2,
+            true,
+        )
+        .unwrap();
+    for r in ds.iter().unwrap().enumerate() {
+        match r {
+            (i, Ok(e)) => assert_eq!(e.at(0).unwrap().to_scalar::<i64>().unwrap(), i as i64 + 1),
+            (i, Err(e)) => {
+                assert_eq!(i % 997, 0);
+                assert!(e.to_string().contains(&format!("at {i}")), "{e}");
+            }
+        }
+    }
+    assert_eq!(ds.iter().unwrap().filter(|r| r.is_err()).count(), 6);
+}

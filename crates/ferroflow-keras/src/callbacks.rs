@@ -1,7 +1,9 @@
 //! Callbacks that `fit` calls around training, epochs and batches, like
 //! `tf.keras.callbacks`: the progress bar, `History`, `EarlyStopping`,
-//! `TerminateOnNaN`, `CSVLogger`.
+//! `TerminateOnNaN`, `CSVLogger`, `LearningRateScheduler`,
+//! `ReduceLROnPlateau`.
 
+use crate::optimizers::LearningRateCell;
 use ferroflow_core::{Error, Result};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -321,5 +323,110 @@ impl Callback for CSVLogger {
                 self.path.display()
             ))
         })
+    }
+}
+
+/// Sets the learning rate at the start of each epoch from
+/// `schedule(epoch, current_rate)`, like
+/// `tf.keras.callbacks.LearningRateScheduler(schedule)`.
+///
+/// ```
+/// use ferroflow_keras::callbacks::{Callback, LearningRateScheduler};
+/// use ferroflow_keras::optimizers::LearningRateCell;
+/// let lr = LearningRateCell::new(0.1);
+/// let mut s = LearningRateScheduler::new(lr.clone(), |epoch, lr| if epoch < 2 { lr } else { lr * 0.5 });
+/// for epoch in 0..4 {
+///     s.on_epoch_begin(epoch).unwrap();
+/// }
+/// assert_eq!(lr.get(), 0.025);
+/// ```
+pub struct LearningRateScheduler {
+    lr: LearningRateCell,
+    schedule: Box<dyn FnMut(usize, f64) -> f64>,
+}
+
+impl LearningRateScheduler {
+    /// Drives `lr` (from `Compiled::optimizer().learning_rate()`) by `schedule`.
+    pub fn new(lr: LearningRateCell, schedule: impl FnMut(usize, f64) -> f64 + 'static) -> Self {
+        LearningRateScheduler {
+            lr,
+            schedule: Box::new(schedule),
+        }
+    }
+}
+
+impl Callback for LearningRateScheduler {
+    fn on_epoch_begin(&mut self, epoch: usize) -> Result<()> {
+        let next = (self.schedule)(epoch, self.lr.get());
+        if !next.is_finite() {
+            return Err(Error::invalid(
+                "LearningRateScheduler",
+                format!("The output of the `schedule` function should be a float. Got: {next}"),
+            ));
+        }
+        self.lr.set(next);
+        Ok(())
+    }
+}
+
+/// Multiplies the learning rate by `factor` (0.1) when `monitor`
+/// (`val_loss`) has not improved by `min_delta` (1e-4) for `patience`
+/// (10) epochs, not below `min_lr`, like
+/// `tf.keras.callbacks.ReduceLROnPlateau`.
+///
+/// ```
+/// use ferroflow_keras::callbacks::{Callback, Logs, ReduceLROnPlateau};
+/// use ferroflow_keras::optimizers::LearningRateCell;
+/// let lr = LearningRateCell::new(1.0);
+/// let mut r = ReduceLROnPlateau::new(lr.clone(), "loss", 0.5, 1);
+/// for (epoch, loss) in [1.0, 1.0, 1.0].into_iter().enumerate() {
+///     r.on_epoch_end(epoch, &Logs(vec![("loss".into(), loss)])).unwrap();
+/// }
+/// assert_eq!(lr.get(), 0.25);
+/// ```
+pub struct ReduceLROnPlateau {
+    lr: LearningRateCell,
+    pub monitor: String,
+    pub factor: f64,
+    pub patience: usize,
+    pub min_delta: f64,
+    pub min_lr: f64,
+    best: Option<f64>,
+    wait: usize,
+}
+
+impl ReduceLROnPlateau {
+    /// Watches `monitor` (smaller is better), cutting `lr` by `factor`
+    /// after `patience` epochs without improvement.
+    pub fn new(lr: LearningRateCell, monitor: &str, factor: f64, patience: usize) -> Self {
+        ReduceLROnPlateau {
+            lr,
+            monitor: monitor.into(),
+            factor,
+            patience,
+            min_delta: 1e-4,
+            min_lr: 0.0,
+            best: None,
+            wait: 0,
+        }
+    }
+}
+
+impl Callback for ReduceLROnPlateau {
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs) -> Result<()> {
+        let Some(current) = logs.get(&self.monitor) else {
+            return Ok(());
+        };
+        match self.best {
+            Some(best) if current >= best - self.min_delta => {
+                self.wait += 1;
+                if self.wait >= self.patience {
+                    self.lr.set((self.lr.get() * self.factor).max(self.min_lr));
+                    self.wait = 0;
+                }
+            }
+            _ => (self.best, self.wait) = (Some(current), 0),
+        }
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use ferroflow_core::{Error, Result};
 /// What `compile` sets: the optimizer, the loss, the metrics, and the
 /// running means `fit` logs.
 pub struct Compiled {
-    optimizer: Box<dyn KerasOptimizer>,
+    optimizer: KerasOptimizer,
     loss: Box<dyn Loss>,
     metrics: Vec<Box<dyn Metric>>,
     loss_tracker: Mean,
@@ -23,7 +23,7 @@ pub struct Compiled {
 impl Compiled {
     /// A configuration from values.
     pub fn new(
-        optimizer: Box<dyn KerasOptimizer>,
+        optimizer: KerasOptimizer,
         loss: Box<dyn Loss>,
         metrics: Vec<Box<dyn Metric>>,
     ) -> Self {
@@ -50,9 +50,9 @@ impl Compiled {
         ))
     }
 
-    /// The optimizer.
-    pub fn optimizer(&self) -> &dyn KerasOptimizer {
-        self.optimizer.as_ref()
+    /// The optimizer (its `learning_rate()` is what LR callbacks adjust).
+    pub fn optimizer(&self) -> &KerasOptimizer {
+        &self.optimizer
     }
 
     fn reset(&mut self) {

@@ -1,10 +1,11 @@
 //! The functional API: residual blocks, several inputs and outputs,
 //! merge layers, training a DAG.
 
-use ferroflow_core::optimizers::{Adam, Optimizer};
+use ferroflow_core::optimizers::Adam;
 use ferroflow_core::prelude::*;
 use ferroflow_keras::layers::{Concatenate, Dense, Merge};
 use ferroflow_keras::losses::MeanSquaredError;
+use ferroflow_keras::optimizers::KerasOptimizer;
 use ferroflow_keras::{Compiled, FitOptions, Functional, Layer, Model};
 
 fn t(v: Vec<f32>, dims: &[usize]) -> Tensor {
@@ -120,7 +121,7 @@ fn functional_models_train() {
     let out = m.apply(Box::new(Dense::new(1)), &[&skip]).unwrap();
     m.set_outputs(&[&out]).unwrap();
     m.compile(Compiled::new(
-        Box::new(Adam::new(0.05).eager()),
+        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
         Box::<MeanSquaredError>::default(),
         vec![],
     ));

@@ -1,12 +1,15 @@
 //! compile/fit/evaluate/predict, train_on_batch, callbacks, freezing
 //! during training, and a custom model.
 
-use ferroflow_core::optimizers::{Adam, Optimizer};
+use ferroflow_core::optimizers::Adam;
 use ferroflow_core::prelude::*;
-use ferroflow_keras::callbacks::{CSVLogger, Callback, EarlyStopping, Logs, TerminateOnNaN};
+use ferroflow_keras::callbacks::{
+    CSVLogger, Callback, EarlyStopping, LearningRateScheduler, Logs, TerminateOnNaN,
+};
 use ferroflow_keras::layers::{Dense, Dropout};
 use ferroflow_keras::losses::SparseCategoricalCrossentropy;
 use ferroflow_keras::metrics::SparseCategoricalAccuracy;
+use ferroflow_keras::optimizers::KerasOptimizer;
 use ferroflow_keras::{Compiled, FitOptions, Layer, Model, Sequential};
 
 /// Two Gaussian-ish blobs: class 1 where x0 + x1 > 0.
@@ -37,7 +40,7 @@ fn fit_converges_on_a_tiny_problem() {
     let (x, y) = blobs(256);
     let mut model = classifier();
     model.compile(Compiled::new(
-        Box::new(Adam::new(0.05).eager()),
+        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
         Box::new(SparseCategoricalCrossentropy::from_logits(true)),
         vec![Box::<SparseCategoricalAccuracy>::default()],
     ));
@@ -256,7 +259,7 @@ fn custom_models_train_like_sequential() {
         compiled: None,
     };
     model.compile(Compiled::new(
-        Box::new(Adam::new(0.05).eager()),
+        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
         Box::new(SparseCategoricalCrossentropy::from_logits(true)),
         vec![Box::<SparseCategoricalAccuracy>::default()],
     ));
@@ -274,4 +277,52 @@ fn custom_models_train_like_sequential() {
     assert!(history.get("sparse_categorical_accuracy").unwrap()[14] > 0.9);
     assert_eq!(model.count_params(), 2 * 16 + 16 + 16 * 2 + 2);
     assert!(model.summary().contains("Model: \"two_layer\""));
+}
+
+#[test]
+fn learning_rate_scheduler_drives_the_optimizer() {
+    let (x, y) = blobs(32);
+    let mut model = classifier();
+    let compiled = Compiled::from_names("sgd", "sparse_categorical_crossentropy", &[]).unwrap();
+    let lr = compiled.optimizer().learning_rate().clone();
+    model.compile(compiled);
+    model.build(&[None, Some(2)]).unwrap();
+    let before = model.trainable_variables()[0]
+        .value()
+        .to_vec::<f32>()
+        .unwrap();
+    // A zero rate from the first epoch on: the weights stay put.
+    let mut zero = LearningRateScheduler::new(lr.clone(), |_, _| 0.0);
+    let fit = |model: &mut Sequential, cb: &mut dyn Callback| {
+        model
+            .fit(
+                &x,
+                &y,
+                FitOptions {
+                    epochs: 2,
+                    verbose: 0,
+                    callbacks: vec![cb],
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+    };
+    fit(&mut model, &mut zero);
+    assert_eq!(
+        model.trainable_variables()[0]
+            .value()
+            .to_vec::<f32>()
+            .unwrap(),
+        before
+    );
+    assert_eq!(lr.get(), 0.0);
+    let mut restart = LearningRateScheduler::new(lr.clone(), |_, _| 0.1);
+    fit(&mut model, &mut restart);
+    assert_ne!(
+        model.trainable_variables()[0]
+            .value()
+            .to_vec::<f32>()
+            .unwrap(),
+        before
+    );
 }

@@ -330,3 +330,20 @@ fn batch_normalization_matches_keras_in_both_modes() {
     assert!(close(&frozen, &infer));
     assert_eq!(bn.core().trainable_weights().len(), 0);
 }
+
+#[test]
+fn lambda_layers_wrap_closures_and_name_themselves_in_errors() {
+    let mut m = Sequential::new(vec![
+        Box::new(Lambda::new(|x: &Tensor| x.reshape(&[-1, 2, 3]))),
+        Box::new(Flatten::new()),
+    ]);
+    assert_eq!(m.build(&[None, Some(6)]).unwrap(), vec![None, Some(6)]);
+    assert!(m.summary().contains("(None, 2, 3)"));
+    let mut bad = Lambda::new(|x: &Tensor| x.reshape(&[5]));
+    let name = bad.core().name().to_string();
+    let err = bad
+        .apply(&Tensor::from([1.0f32, 2.0]), false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&name), "{err}");
+}

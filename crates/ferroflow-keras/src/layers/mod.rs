@@ -5,6 +5,7 @@ mod conv;
 mod core;
 mod embedding;
 mod input;
+mod lambda;
 mod merge;
 mod normalization;
 
@@ -13,6 +14,7 @@ pub use activation::{Activation, Dropout, LeakyReLU, ReLU, Softmax};
 pub use conv::{Conv2D, GlobalPooling2D, Pooling2D, ZeroPadding2D};
 pub use embedding::Embedding;
 pub use input::Input;
+pub use lambda::Lambda;
 pub use merge::{Concatenate, Merge};
 pub use normalization::BatchNormalization;
 

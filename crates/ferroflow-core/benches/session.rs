@@ -36,7 +36,10 @@ fn main() -> ferroflow_core::Result<()> {
         }
         samples.sort_by(|p, q| p.total_cmp(q));
         let us = samples[3];
-        println!("{label}: {us:.1} µs per run of 100 ops = {:.0} ns per op", us * 10.0);
+        println!(
+            "{label}: {us:.1} µs per run of 100 ops = {:.0} ns per op",
+            us * 10.0
+        );
     }
     Ok(())
 }

@@ -9,12 +9,12 @@
 //! assert_eq!(dy_dx.to_scalar::<f32>().unwrap(), 27.0);
 //! ```
 
-mod eager;
-mod error;
-mod grad;
 pub mod control_flow;
 pub mod custom_gradient;
+mod eager;
+mod error;
 mod file_writer;
+mod grad;
 pub mod gradients;
 pub mod graph;
 pub mod graph_def;
@@ -46,18 +46,18 @@ pub use variable::Variable;
 /// Everything a user of eager ops needs in scope.
 pub mod prelude {
     pub use crate::ops::{
-        concat, fill, range, stack, zeros, Idx, IndexingOps, ManipOps, PadMode, SplitSizes,
-    };
-    pub use crate::ops::{
-        random_normal, random_shuffle, random_uniform, truncated_normal, ArrayOps, Axes,
-        CompareOps, LinalgOps, MathOps, NnOps, ReduceOps,
-    };
-    pub use crate::ops::{
         compute_weighted_loss, huber_loss, l2_loss, log_loss, mean_squared_error,
         sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
         sparse_softmax_cross_entropy_with_logits, weighted_cross_entropy_with_logits, ConvOps,
         DataFormat, DropoutOps, ImageOps, NormalizationOps, Padding, Pool2d, PoolOps, RandomSource,
         Reduction, ResizeMethod, Window2d,
+    };
+    pub use crate::ops::{
+        concat, fill, range, stack, zeros, Idx, IndexingOps, ManipOps, PadMode, SplitSizes,
+    };
+    pub use crate::ops::{
+        random_normal, random_shuffle, random_uniform, truncated_normal, ArrayOps, Axes,
+        CompareOps, LinalgOps, MathOps, NnOps, ReduceOps,
     };
     pub use crate::{grad, value_and_grad, GradientTape, TensorOps, Variable, Watchable};
     pub use ferroflow_tensor::{DType, Shape, Tensor};

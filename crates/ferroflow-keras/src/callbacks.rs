@@ -104,7 +104,9 @@ impl Callback for History {
 /// (`469/469 - 4s - loss: … - val_loss: …`), as `verbose=2`.
 pub struct ProgressBar {
     epochs: usize,
+    /// Steps per epoch; 0 when unknown (a dataset without `steps_per_epoch`).
     steps: usize,
+    seen: usize,
     start: Instant,
     tty: bool,
 }
@@ -119,6 +121,7 @@ impl ProgressBar {
         ProgressBar {
             epochs: 0,
             steps: 0,
+            seen: 0,
             start: Instant::now(),
             tty,
         }
@@ -127,11 +130,14 @@ impl ProgressBar {
     pub fn line(&self, done: usize, logs: &Logs) -> String {
         let elapsed = self.start.elapsed().as_secs_f64();
         let width = self.steps.to_string().len();
-        if !self.tty || done == self.steps {
+        if !self.tty || done == self.steps || self.steps == 0 {
             let per_step = elapsed / done.max(1) as f64;
+            let total = match self.steps {
+                0 => "Unknown".to_string(),
+                n => n.to_string(),
+            };
             return format!(
-                "{done:>width$}/{} - {:.0}s {:.0}ms/step{}",
-                self.steps,
+                "{done:>width$}/{total} - {:.0}s {:.0}ms/step{}",
                 elapsed,
                 per_step * 1e3,
                 logs.progress_string()
@@ -171,6 +177,7 @@ impl Callback for ProgressBar {
         Ok(())
     }
     fn on_batch_end(&mut self, batch: usize, logs: &Logs) -> Result<()> {
+        self.seen = batch + 1;
         if self.tty {
             print!("\r{}", self.line(batch + 1, logs));
             std::io::stdout()
@@ -181,7 +188,7 @@ impl Callback for ProgressBar {
     }
     fn on_epoch_end(&mut self, _epoch: usize, logs: &Logs) -> Result<()> {
         let lead = if self.tty { "\r" } else { "" };
-        println!("{lead}{}", self.line(self.steps, logs));
+        println!("{lead}{}", self.line(self.seen, logs));
         Ok(())
     }
 }

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod activations;
+mod batches;
 pub mod callbacks;
 mod functional;
 pub mod info_theory;

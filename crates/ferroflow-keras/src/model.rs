@@ -2,6 +2,7 @@
 //! `predict`, `train_on_batch` and `test_on_batch`, for `Sequential` and
 //! user structs alike.
 
+use crate::batches::{examples, rows, Batches, DatasetBatches, TensorBatches};
 use crate::callbacks::{Callback, History, Logs, ProgressBar};
 use crate::layer::Layer;
 use crate::losses::{self, Loss};
@@ -9,6 +10,7 @@ use crate::metrics::{self, Mean, Metric};
 use crate::optimizers::{self, KerasOptimizer};
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Error, Result};
+use ferroflow_data::Dataset;
 
 /// What `compile` sets: the optimizer, the loss, the metrics, and the
 /// running means `fit` logs.
@@ -111,6 +113,8 @@ pub struct FitOptions<'a> {
     pub validation_split: f64,
     pub validation_data: Option<(Tensor, Tensor)>,
     pub shuffle: bool,
+    /// Batches per epoch from a dataset (needed for one that repeats forever).
+    pub steps_per_epoch: Option<usize>,
     /// The seed of the shuffles.
     pub seed: u64,
     pub callbacks: Vec<&'a mut dyn Callback>,
@@ -126,48 +130,11 @@ impl Default for FitOptions<'_> {
             validation_split: 0.0,
             validation_data: None,
             shuffle: true,
+            steps_per_epoch: None,
             seed: 0,
             callbacks: Vec::new(),
             verbose: 1,
         }
-    }
-}
-
-/// A permutation of `0..n` from SplitMix64 with `seed`.
-fn permutation(n: usize, seed: u64) -> Vec<i64> {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let mut p: Vec<i64> = (0..n as i64).collect();
-    for i in (1..n).rev() {
-        p.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
-    p
-}
-
-/// Rows `index` of `x`.
-fn rows(x: &Tensor, index: &[i64]) -> Result<Tensor> {
-    x.gather(&Tensor::from_vec(index.to_vec(), [index.len()])?, 0, 0)
-}
-
-/// The number of examples, checked equal for `x` and `y`.
-fn examples(x: &Tensor, y: &Tensor) -> Result<usize> {
-    let (n, m) = (x.dims().first().copied(), y.dims().first().copied());
-    match (n, m) {
-        (Some(n), Some(m)) if n == m && n > 0 => Ok(n),
-        _ => Err(Error::invalid(
-            "fit",
-            format!(
-                "Data cardinality is ambiguous: x sizes: {} y sizes: {}; x and y must hold the same number (> 0) of examples",
-                x.shape().to_tuple_string(),
-                y.shape().to_tuple_string()
-            ),
-        )),
     }
 }
 
@@ -241,9 +208,45 @@ pub trait Model {
 
     /// Trains for `options.epochs` epochs of mini-batches, like
     /// `model.fit(x, y, ...)`; returns the per-epoch logs.
-    fn fit(&mut self, x: &Tensor, y: &Tensor, options: FitOptions<'_>) -> Result<History> {
+    fn fit(&mut self, x: &Tensor, y: &Tensor, mut options: FitOptions<'_>) -> Result<History> {
+        let total = examples("fit", x, y)?;
+        if !(0.0..1.0).contains(&options.validation_split) {
+            return Err(Error::invalid(
+                "fit",
+                format!(
+                    "validation_split must be in [0, 1); got {}",
+                    options.validation_split
+                ),
+            ));
+        }
+        let n = total - (total as f64 * options.validation_split) as usize;
+        if options.validation_data.is_none() && n < total {
+            let held: Vec<i64> = (n as i64..total as i64).collect();
+            options.validation_data = Some((rows(x, &held)?, rows(y, &held)?));
+        }
+        let seed = options.shuffle.then_some(options.seed);
+        let mut batches = TensorBatches::new(x, y, n, options.batch_size, seed)?;
         let mut c = take_compiled(self)?;
-        let result = fit_loop(self, &mut c, x, y, options);
+        let result = fit_loop(self, &mut c, &mut batches, options);
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// Trains on a dataset of `(x, y)` batches, like `model.fit(dataset,
+    /// epochs, steps_per_epoch, validation_data)`; `batch_size`,
+    /// `shuffle` and `validation_split` belong to the dataset here.
+    fn fit_dataset(&mut self, data: &Dataset, options: FitOptions<'_>) -> Result<History> {
+        let mut batches = DatasetBatches::new(data, options.steps_per_epoch);
+        let mut c = take_compiled(self)?;
+        let result = fit_loop(self, &mut c, &mut batches, options);
+        *self.compiled() = Some(c);
+        result
+    }
+
+    /// The loss and metrics over a dataset of `(x, y)` batches.
+    fn evaluate_dataset(&mut self, data: &Dataset) -> Result<Logs> {
+        let mut c = take_compiled(self)?;
+        let result = evaluate_loop(self, &mut c, &mut DatasetBatches::new(data, None), "");
         *self.compiled() = Some(c);
         result
     }
@@ -251,7 +254,9 @@ pub trait Model {
     /// The loss and metrics over `x`, `y` in batches, like `model.evaluate`.
     fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Logs> {
         let mut c = take_compiled(self)?;
-        let result = evaluate_loop(self, &mut c, x, y, batch_size, "");
+        let result = examples("evaluate", x, y)
+            .and_then(|n| TensorBatches::new(x, y, n, batch_size, None))
+            .and_then(|mut batches| evaluate_loop(self, &mut c, &mut batches, ""));
         *self.compiled() = Some(c);
         result
     }
@@ -342,16 +347,14 @@ fn test_step<M: Model + ?Sized>(
 fn evaluate_loop<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
-    x: &Tensor,
-    y: &Tensor,
-    batch_size: usize,
+    batches: &mut dyn Batches,
     prefix: &str,
 ) -> Result<Logs> {
-    let n = examples(x, y)?;
     c.reset();
-    for start in (0..n).step_by(batch_size.max(1)) {
-        let index: Vec<i64> = (start as i64..(start + batch_size).min(n) as i64).collect();
-        test_step(model, c, &rows(x, &index)?, &rows(y, &index)?)?;
+    batches.start_epoch(0)?;
+    while let Some(batch) = batches.next_batch() {
+        let (x, y) = batch?;
+        test_step(model, c, &x, &y)?;
     }
     Ok(c.logs(prefix))
 }
@@ -359,30 +362,11 @@ fn evaluate_loop<M: Model + ?Sized>(
 fn fit_loop<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
-    x: &Tensor,
-    y: &Tensor,
+    batches: &mut dyn Batches,
     mut options: FitOptions<'_>,
 ) -> Result<History> {
-    let total = examples(x, y)?;
-    if !(0.0..1.0).contains(&options.validation_split) || options.batch_size == 0 {
-        return Err(Error::invalid(
-            "fit",
-            format!(
-                "validation_split must be in [0, 1) and batch_size positive; got {} and {}",
-                options.validation_split, options.batch_size
-            ),
-        ));
-    }
-    let n = total - (total as f64 * options.validation_split) as usize;
-    let validation = match options.validation_data.take() {
-        Some(data) => Some(data),
-        None if n < total => {
-            let held: Vec<i64> = (n as i64..total as i64).collect();
-            Some((rows(x, &held)?, rows(y, &held)?))
-        }
-        None => None,
-    };
-    let steps = n.div_ceil(options.batch_size);
+    let validation = options.validation_data.take();
+    let steps = batches.steps().unwrap_or(0);
     let mut history = History::default();
     let mut bar = ProgressBar::new();
     let mut callbacks: Vec<&mut dyn Callback> = vec![&mut history];
@@ -404,25 +388,25 @@ fn fit_loop<M: Model + ?Sized>(
             cb.on_epoch_begin(epoch)?;
         }
         c.reset();
-        let order = if options.shuffle {
-            permutation(n, options.seed.wrapping_add(epoch as u64))
-        } else {
-            (0..n as i64).collect()
-        };
-        for (step, index) in order.chunks(options.batch_size).enumerate() {
+        batches.start_epoch(epoch)?;
+        let mut step = 0;
+        while let Some(batch) = batches.next_batch() {
+            let (x, y) = batch?;
             for cb in callbacks.iter_mut() {
                 cb.on_batch_begin(step)?;
             }
-            train_step(model, c, &rows(x, index)?, &rows(y, index)?)?;
+            train_step(model, c, &x, &y)?;
             let batch_logs = c.logs("");
             for cb in callbacks.iter_mut() {
                 cb.on_batch_end(step, &batch_logs)?;
             }
+            step += 1;
         }
         logs = c.logs("");
         if let Some((vx, vy)) = &validation {
-            let val = evaluate_loop(model, c, vx, vy, options.batch_size, "val_")?;
-            logs.0.extend(val.0);
+            let n = examples("fit", vx, vy)?;
+            let mut val = TensorBatches::new(vx, vy, n, options.batch_size, None)?;
+            logs.0.extend(evaluate_loop(model, c, &mut val, "val_")?.0);
         }
         for cb in callbacks.iter_mut() {
             cb.on_epoch_end(epoch, &logs)?;

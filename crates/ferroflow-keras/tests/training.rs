@@ -326,3 +326,80 @@ fn learning_rate_scheduler_drives_the_optimizer() {
         before
     );
 }
+
+#[test]
+fn fit_and_evaluate_take_datasets() {
+    use ferroflow_data::{Dataset, Element};
+    let (x, y) = blobs(128);
+    let data = Dataset::from_tensor_slices(Element::tuple(vec![x.clone(), y.clone()]))
+        .unwrap()
+        .batch(32, false)
+        .unwrap();
+    let mut model = classifier();
+    model.compile(Compiled::new(
+        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
+        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
+        vec![Box::<SparseCategoricalAccuracy>::default()],
+    ));
+    let mut counter = Counter::default();
+    model
+        .fit_dataset(
+            &data,
+            FitOptions {
+                epochs: 3,
+                verbose: 0,
+                callbacks: vec![&mut counter],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(counter.batches, 12);
+    // A dataset that repeats forever needs steps_per_epoch; the pass goes on across epochs.
+    let forever = data.repeat(None);
+    let mut counter = Counter::default();
+    let history = model
+        .fit_dataset(
+            &forever,
+            FitOptions {
+                epochs: 10,
+                steps_per_epoch: Some(5),
+                verbose: 0,
+                callbacks: vec![&mut counter],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((counter.epochs, counter.batches), (10, 50));
+    assert!(history.get("sparse_categorical_accuracy").unwrap()[9] > 0.9);
+    let logs = model.evaluate_dataset(&data).unwrap();
+    let direct = model.evaluate(&x, &y, 32).unwrap();
+    assert!((logs.get("loss").unwrap() - direct.get("loss").unwrap()).abs() < 1e-6);
+    let triples =
+        Dataset::from_tensor_slices(Element::tuple(vec![x.clone(), y.clone(), y.clone()])).unwrap();
+    assert!(model
+        .evaluate_dataset(&triples)
+        .unwrap_err()
+        .to_string()
+        .contains("(x, y) pairs"));
+}
+
+#[test]
+fn progress_bar_prints_keras_lines() {
+    use ferroflow_keras::callbacks::ProgressBar;
+    let mut bar = ProgressBar::with_tty(false);
+    bar.on_train_begin(5, 469).unwrap();
+    let logs = Logs(vec![("loss".into(), 0.51234), ("accuracy".into(), 0.8)]);
+    let line = bar.line(469, &logs);
+    assert!(line.starts_with("469/469 - "), "{line}");
+    assert!(
+        line.ends_with("ms/step - loss: 0.5123 - accuracy: 0.8000"),
+        "{line}"
+    );
+    let mut tty = ProgressBar::with_tty(true);
+    tty.on_train_begin(5, 10).unwrap();
+    let partial = tty.line(5, &logs);
+    assert!(
+        partial.starts_with(" 5/10 [===============>..............] - ETA: "),
+        "{partial}"
+    );
+}

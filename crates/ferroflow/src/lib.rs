@@ -42,6 +42,15 @@ pub use ferroflow_core::optimizers as train;
 pub use ferroflow_core::initializers;
 /// Seeds and random streams (`set_random_seed`).
 pub use ferroflow_core::random;
+/// TF1 checkpoints of graph variables: `Saver`, `latest_checkpoint`, `load_checkpoint`.
+pub use ferroflow_core::saver;
+/// GraphDef and MetaGraphDef export/import (`export_meta_graph`, `import_meta_graph`).
+pub use ferroflow_core::graph_def;
+/// TF1 summary ops in graphs and the `FileWriter` that writes them for TensorBoard.
+pub mod summary {
+    pub use ferroflow_core::summary_ops::*;
+    pub use ferroflow_core::FileWriter;
+}
 
 /// The raw kernels and tensor value crate.
 pub use ferroflow_tensor as tensor;

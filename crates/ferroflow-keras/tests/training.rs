@@ -28,6 +28,15 @@ fn blobs(n: usize) -> (Tensor, Tensor) {
     )
 }
 
+/// Adam (0.05), cross-entropy on logits, sparse categorical accuracy.
+fn adam_on_logits() -> Compiled {
+    Compiled::new(
+        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
+        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
+        vec![Box::<SparseCategoricalAccuracy>::default()],
+    )
+}
+
 fn classifier() -> Sequential {
     Sequential::new(vec![
         Box::new(Dense::new(16).activation("relu")),
@@ -39,11 +48,7 @@ fn classifier() -> Sequential {
 fn fit_converges_on_a_tiny_problem() {
     let (x, y) = blobs(256);
     let mut model = classifier();
-    model.compile(Compiled::new(
-        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
-        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
-        vec![Box::<SparseCategoricalAccuracy>::default()],
-    ));
+    model.compile(adam_on_logits());
     let history = model
         .fit(
             &x,
@@ -258,11 +263,7 @@ fn custom_models_train_like_sequential() {
         out: Dense::new(2),
         compiled: None,
     };
-    model.compile(Compiled::new(
-        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
-        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
-        vec![Box::<SparseCategoricalAccuracy>::default()],
-    ));
+    model.compile(adam_on_logits());
     let history = model
         .fit(
             &x,
@@ -336,11 +337,7 @@ fn fit_and_evaluate_take_datasets() {
         .batch(32, false)
         .unwrap();
     let mut model = classifier();
-    model.compile(Compiled::new(
-        KerasOptimizer::new(Adam::new(0.05)).unwrap(),
-        Box::new(SparseCategoricalCrossentropy::from_logits(true)),
-        vec![Box::<SparseCategoricalAccuracy>::default()],
-    ));
+    model.compile(adam_on_logits());
     let mut counter = Counter::default();
     model
         .fit_dataset(

@@ -2,7 +2,7 @@
 //! ([`Conv2D`]), `MaxPooling2D`/`AveragePooling2D` ([`Pooling2D`]), the
 //! global poolings ([`GlobalPooling2D`]) and [`ZeroPadding2D`].
 
-use super::{bias_and_activation, core_accessors};
+use super::{bias_and_activation, core_accessors, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
@@ -102,7 +102,9 @@ pub struct Conv2D {
     activation: String,
     use_bias: bool,
     kernel_initializer: Initializer,
+    bias_initializer: Initializer,
     kernel_regularizer: Option<Regularizer>,
+    bias_regularizer: Option<Regularizer>,
     act: activations::Activation,
     kernel: Option<Variable>,
     bias: Option<Variable>,
@@ -143,7 +145,9 @@ impl Conv2D {
             activation: "linear".into(),
             use_bias: true,
             kernel_initializer: Initializer::glorot_uniform(None),
+            bias_initializer: Initializer::Zeros,
             kernel_regularizer: None,
+            bias_regularizer: None,
             act: activations::Activation::Linear,
             kernel: None,
             bias: None,
@@ -159,26 +163,7 @@ impl Conv2D {
         self.padding = padding.into();
         self
     }
-    /// The activation by name.
-    pub fn activation(mut self, name: &str) -> Self {
-        self.activation = name.into();
-        self
-    }
-    /// Whether to add a bias.
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
-        self
-    }
-    /// The kernel's initializer.
-    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
-        self.kernel_initializer = init;
-        self
-    }
-    /// A penalty on the kernel.
-    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
-        self.kernel_regularizer = Some(r);
-        self
-    }
+    kernel_builders!();
 }
 
 impl Layer for Conv2D {
@@ -250,9 +235,9 @@ impl Layer for Conv2D {
             self.bias = Some(self.core.add_weight(
                 "bias",
                 &[out_channels],
-                &Initializer::Zeros,
+                &self.bias_initializer,
                 true,
-                None,
+                self.bias_regularizer,
             )?);
         }
         Ok(out)

@@ -1,6 +1,6 @@
 //! `Dense`, `Flatten`, `Reshape`, `Permute`.
 
-use super::{bias_and_activation, core_accessors};
+use super::{bias_and_activation, core_accessors, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
@@ -49,36 +49,7 @@ impl Dense {
             act: activations::Activation::Linear,
         }
     }
-    /// The activation by name (`"relu"`, `"softmax"`, …); checked at build.
-    pub fn activation(mut self, name: &str) -> Self {
-        self.activation = name.into();
-        self
-    }
-    /// Whether to add a bias.
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
-        self
-    }
-    /// The kernel's initializer.
-    pub fn kernel_initializer(mut self, init: Initializer) -> Self {
-        self.kernel_initializer = init;
-        self
-    }
-    /// The bias's initializer.
-    pub fn bias_initializer(mut self, init: Initializer) -> Self {
-        self.bias_initializer = init;
-        self
-    }
-    /// A penalty on the kernel, added to the model's losses.
-    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
-        self.kernel_regularizer = Some(r);
-        self
-    }
-    /// A penalty on the bias.
-    pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
-        self.bias_regularizer = Some(r);
-        self
-    }
+    kernel_builders!();
     /// Names the layer.
     pub fn name(mut self, name: &str) -> Self {
         self.core.set_name(name);

@@ -31,6 +31,45 @@ macro_rules! core_accessors {
 }
 pub(crate) use core_accessors;
 
+/// The builder methods of a layer with a kernel and an optional bias
+/// (fields `activation`, `use_bias`, `kernel_initializer`,
+/// `bias_initializer`, `kernel_regularizer`, `bias_regularizer`).
+macro_rules! kernel_builders {
+    () => {
+        /// The activation by name (`"relu"`, `"softmax"`, …); checked at build.
+        pub fn activation(mut self, name: &str) -> Self {
+            self.activation = name.into();
+            self
+        }
+        /// Whether to add a bias.
+        pub fn use_bias(mut self, use_bias: bool) -> Self {
+            self.use_bias = use_bias;
+            self
+        }
+        /// The kernel's initializer (glorot-uniform by default).
+        pub fn kernel_initializer(mut self, init: Initializer) -> Self {
+            self.kernel_initializer = init;
+            self
+        }
+        /// The bias's initializer (zeros by default).
+        pub fn bias_initializer(mut self, init: Initializer) -> Self {
+            self.bias_initializer = init;
+            self
+        }
+        /// A penalty on the kernel, added to the model's losses.
+        pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
+            self.kernel_regularizer = Some(r);
+            self
+        }
+        /// A penalty on the bias, added to the model's losses.
+        pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
+            self.bias_regularizer = Some(r);
+            self
+        }
+    };
+}
+pub(crate) use kernel_builders;
+
 /// `activation(y + bias)`, the tail of `Dense` and the convolutions.
 pub(crate) fn bias_and_activation(
     y: ferroflow_tensor::Tensor,

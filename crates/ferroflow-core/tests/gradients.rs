@@ -220,3 +220,18 @@ fn shape_op_gradients() {
     )
     .unwrap();
 }
+
+#[test]
+fn reduce_prod_gradient_handles_zeros() {
+    let x = Tensor::from([[2.0f64, 0.0, 3.0], [1.0, 4.0, 5.0], [0.0, 0.0, 7.0]]);
+    let tape = GradientTape::new();
+    tape.watch(&x);
+    let y = x.reduce_prod(1, false).unwrap();
+    let g = tape.gradient(&y, &[&x]).unwrap().remove(0).unwrap();
+    assert_eq!(
+        g.to_vec::<f64>().unwrap(),
+        vec![0.0, 6.0, 0.0, 20.0, 5.0, 4.0, 0.0, 0.0, 0.0]
+    );
+    let all = Tensor::from([1.5f64, -2.0, 0.5]);
+    check_gradients(|v| v[0].reduce_prod(Axes::All, true), &[all], 1e-6, 1e-5).unwrap();
+}

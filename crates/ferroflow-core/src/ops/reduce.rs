@@ -169,7 +169,7 @@ impl Reduce {
                 let n = hits.reduce_sum(axes, true)?;
                 hits.div(&n)?.mul(dy)?
             }
-            ReduceKind::Prod => dy.mul(y)?.div(x)?,
+            ReduceKind::Prod => dy.mul(&prod_gradient(x, axes)?)?,
             ReduceKind::All | ReduceKind::Any => return Ok(vec![None]),
         };
         Ok(vec![Some(grad)])
@@ -192,6 +192,23 @@ impl Reduce {
         };
         self.gradient_with(x, y, dy, Axes::All, count)
     }
+}
+
+/// d prod(x) / dx_i = the product of the other elements, computed without
+/// dividing by zero: with no zero in a reduced group it is prod / x_i; with
+/// one zero, the product of the non-zeros at the zero and 0 elsewhere; with
+/// more, 0 everywhere (TensorFlow reaches the same values with cumprods).
+fn prod_gradient<H: TensorOps>(x: &H, axes: Axes) -> Result<H> {
+    let zero = x.zeros_like()?;
+    let is_zero = x.equal(&zero)?;
+    let non_zero = is_zero.where_(&x.ones_like()?, x)?;
+    let prod = non_zero.reduce_prod(axes.clone(), true)?;
+    let zeros = is_zero.cast(x.dtype())?.reduce_sum(axes, true)?;
+    let no_zero = zeros.equal(&zeros.zeros_like()?)?;
+    let one_zero = zeros.equal(&zeros.ones_like()?)?;
+    let at_zero = is_zero.where_(&prod.broadcast_like(x)?, &zero)?;
+    let others = one_zero.where_(&at_zero, &zero)?;
+    no_zero.where_(&prod.div(&non_zero)?, &others)
 }
 
 /// How many elements were averaged into each output, as a scalar of

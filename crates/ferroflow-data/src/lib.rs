@@ -6,7 +6,7 @@
 //! tensors in memory, Rust iterators, text, fixed-length and TFRecord
 //! files; transformations are `map` (optionally on worker threads),
 //! `filter`, `batch`, `padded_batch`, `unbatch`, `shuffle`, `repeat`,
-//! `take`, `skip`, `prefetch`, `cache`, `zip`, `concatenate`, `enumerate`,
+//! `take`, `skip`, `prefetch`, `cache` (memory or file), `zip`, `concatenate`, `enumerate`,
 //! `interleave`, `shard`, `ignore_errors` and `apply`.
 //!
 //! ```

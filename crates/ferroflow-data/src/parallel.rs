@@ -82,8 +82,9 @@ impl Dataset {
     }
 
     /// Prepares up to `buffer_size` elements ahead on a background thread
-    /// ([`AUTOTUNE`]: [`AUTOTUNE_BUFFER`]). The thread stops when the
-    /// iterator is dropped.
+    /// ([`AUTOTUNE`]: [`AUTOTUNE_BUFFER`]). Dropping the iterator stops the
+    /// thread and waits for it, so it waits for the input element being
+    /// produced at that moment.
     ///
     /// ```
     /// use ferroflow_data::{Dataset, AUTOTUNE};

@@ -71,14 +71,17 @@ impl Layer for Embedding {
             .embeddings
             .as_ref()
             .ok_or_else(|| self.core.error("not built"))?;
-        x.to_f64_vec()?
+        let ids = x.to_f64_vec()?;
+        if let Some((i, id)) = ids
             .iter()
-            .find(|&&id| id < 0.0 || id >= self.input_dim as f64)
-            .map_or(Ok(()), |id| {
-                Err(self
-                    .core
-                    .error(format!("indices[{id}] is not in [0, {})", self.input_dim)))
-            })?;
+            .enumerate()
+            .find(|(_, &id)| id < 0.0 || id >= self.input_dim as f64)
+        {
+            return Err(self.core.error(format!(
+                "indices[{i}] = {id} is not in [0, {})",
+                self.input_dim
+            )));
+        }
         table.value().gather(x, 0, 0)
     }
 }

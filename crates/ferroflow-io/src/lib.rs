@@ -9,10 +9,10 @@ pub mod bundle;
 pub mod crc;
 pub mod datasets;
 pub mod error;
-pub mod idx;
-pub mod image;
 pub mod events;
 pub mod example;
+pub mod idx;
+pub mod image;
 pub mod proto;
 pub mod tfrecord;
 

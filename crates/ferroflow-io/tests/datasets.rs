@@ -60,7 +60,10 @@ fn fashion_mnist_directory_with_plain_and_gzip_files() {
         data.train.labels_i64().unwrap().to_vec::<i64>().unwrap(),
         [4, 0, 9]
     );
-    assert_eq!(data.test.images.as_slice::<u8>().unwrap()[785], (785 % 251) as u8);
+    assert_eq!(
+        data.test.images.as_slice::<u8>().unwrap()[785],
+        (785 % 251) as u8
+    );
     // Labels that do not match the images are an error, not a panic.
     std::fs::write(dir.join("t10k-labels-idx1-ubyte"), idx_u8(&[3], &[1, 2, 3])).unwrap();
     assert!(fashion_mnist::load_split(&dir, Split::Test).is_err());

@@ -34,7 +34,11 @@ pub fn format_array(t: &Tensor) -> String {
     if t.rank() == 0 && t.dtype().is_float() {
         // A 0-d array prints like a Python float: `3.0`, not `3.`.
         let c = cells[0].trim_end();
-        return if c.ends_with('.') { format!("{c}0") } else { c.to_string() };
+        return if c.ends_with('.') {
+            format!("{c}0")
+        } else {
+            c.to_string()
+        };
     }
     // NumPy right-aligns numbers to a common width; byte strings are not padded.
     let width = if t.dtype() == DType::String {

@@ -26,26 +26,26 @@ pub fn constant(value: impl Into<Tensor>) -> Tensor {
     value.into()
 }
 
-/// Graph mode: graphs, placeholders, variables, scopes, collections.
-pub use ferroflow_core::graph;
-/// Running graphs: `Session` and its options.
-pub use ferroflow_core::session;
-/// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
-pub use ferroflow_core::gradients::gradients;
 /// Control flow: `cond`, `case`, `while_loop`, for eager tensors and graphs.
 pub use ferroflow_core::control_flow::{case, cond, while_loop, Branch, ControlFlow};
 /// A computation with its own gradient, like `@tf.custom_gradient`.
 pub use ferroflow_core::custom_gradient::custom_gradient;
-/// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
-pub use ferroflow_core::optimizers as train;
+/// Symbolic differentiation: `gradients(ys, xs, grad_ys)`.
+pub use ferroflow_core::gradients::gradients;
+/// Graph mode: graphs, placeholders, variables, scopes, collections.
+pub use ferroflow_core::graph;
+/// GraphDef and MetaGraphDef export/import (`export_meta_graph`, `import_meta_graph`).
+pub use ferroflow_core::graph_def;
 /// Variable initializers (`glorot_uniform`, `VarianceScaling`, …).
 pub use ferroflow_core::initializers;
+/// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
+pub use ferroflow_core::optimizers as train;
 /// Seeds and random streams (`set_random_seed`).
 pub use ferroflow_core::random;
 /// TF1 checkpoints of graph variables: `Saver`, `latest_checkpoint`, `load_checkpoint`.
 pub use ferroflow_core::saver;
-/// GraphDef and MetaGraphDef export/import (`export_meta_graph`, `import_meta_graph`).
-pub use ferroflow_core::graph_def;
+/// Running graphs: `Session` and its options.
+pub use ferroflow_core::session;
 /// TF1 summary ops in graphs and the `FileWriter` that writes them for TensorBoard.
 pub mod summary {
     pub use ferroflow_core::summary_ops::*;

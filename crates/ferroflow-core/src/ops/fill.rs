@@ -72,13 +72,17 @@ impl OpDef for Range {
         vec![("Tidx", AttrValue::Type(self.dtype))]
     }
     fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
-        [("start", self.start), ("limit", self.limit), ("delta", self.delta)]
-            .into_iter()
-            .map(|(name, v)| {
-                let v = Tensor::scalar(v);
-                (name, cast::cast("Range", &v, self.dtype).unwrap_or(v))
-            })
-            .collect()
+        [
+            ("start", self.start),
+            ("limit", self.limit),
+            ("delta", self.delta),
+        ]
+        .into_iter()
+        .map(|(name, v)| {
+            let v = Tensor::scalar(v);
+            (name, cast::cast("Range", &v, self.dtype).unwrap_or(v))
+        })
+        .collect()
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Range", inputs, 0)?;

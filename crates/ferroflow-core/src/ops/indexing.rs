@@ -150,7 +150,10 @@ impl OpDef for StridedSlice {
         vec![
             ("begin", crate::op::int32_vector(spec.begin.iter().copied())),
             ("end", crate::op::int32_vector(spec.end.iter().copied())),
-            ("strides", crate::op::int32_vector(spec.strides.iter().copied())),
+            (
+                "strides",
+                crate::op::int32_vector(spec.strides.iter().copied()),
+            ),
         ]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {

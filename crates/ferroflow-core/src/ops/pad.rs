@@ -7,8 +7,8 @@ use crate::{
     fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
 use ferroflow_tensor::kernels::array as kernel;
-use ferroflow_tensor::kernels::cast;
 pub use ferroflow_tensor::kernels::array::PadMode;
+use ferroflow_tensor::kernels::cast;
 use ferroflow_tensor::{DType, Tensor};
 
 /// Pads a tensor, like `tf.pad(tensor, paddings, mode, constant_values)`:

@@ -37,8 +37,11 @@ impl Default for SessionConfig {
 #[derive(Default)]
 struct SessionState {
     variables: RwLock<HashMap<String, Tensor>>,
-    streams: Mutex<HashMap<(String, i64, i64), Arc<Mutex<PhiloxStream>>>>,
+    streams: Mutex<HashMap<StreamKey, Arc<Mutex<PhiloxStream>>>>,
 }
+
+/// A random stream's key: the node's name and its two seeds.
+type StreamKey = (String, i64, i64);
 
 impl KernelState for SessionState {
     fn random_stream(&self, node: &str, seed: i64, seed2: i64) -> Arc<Mutex<PhiloxStream>> {

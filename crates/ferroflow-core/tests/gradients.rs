@@ -119,7 +119,7 @@ fn reduction_gradients() {
             let a = axes.clone();
             check_gradients(
                 |v| v[0].reduce_sum(a.clone(), keep),
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 1e-6,
                 1e-5,
             )
@@ -127,7 +127,7 @@ fn reduction_gradients() {
             let a = axes.clone();
             check_gradients(
                 |v| v[0].reduce_mean(a.clone(), keep),
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 1e-6,
                 1e-5,
             )
@@ -135,7 +135,7 @@ fn reduction_gradients() {
             let a = axes.clone();
             check_gradients(
                 |v| v[0].reduce_max(a.clone(), keep),
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 1e-6,
                 1e-5,
             )
@@ -143,7 +143,7 @@ fn reduction_gradients() {
             let a = axes.clone();
             check_gradients(
                 |v| v[0].reduce_min(a.clone(), keep),
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 1e-6,
                 1e-5,
             )
@@ -151,7 +151,7 @@ fn reduction_gradients() {
             let a = axes.clone();
             check_gradients(
                 |v| v[0].reduce_logsumexp(a.clone(), keep),
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 1e-6,
                 1e-5,
             )
@@ -185,33 +185,39 @@ fn shape_op_gradients() {
     let w = values(&[3, 2], -1.0, 1.0, 12);
     check_gradients(
         |v| v[0].reshape(&[3, -1])?.mul(&w),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         1e-6,
         1e-5,
     )
     .unwrap();
     check_gradients(
         |v| v[0].expand_dims(1)?.mul(&values(&[2, 1, 3], 0.0, 1.0, 1)),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         1e-6,
         1e-5,
     )
     .unwrap();
     check_gradients(
         |v| v[0].expand_dims(0)?.squeeze(&[])?.square(),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         1e-6,
         1e-5,
     )
     .unwrap();
     check_gradients(
         |v| v[0].broadcast_to(&Shape::from([4, 2, 3]))?.square(),
-        &[x.clone()],
+        std::slice::from_ref(&x),
         1e-6,
         1e-5,
     )
     .unwrap();
-    check_gradients(|v| v[0].identity()?.square(), &[x.clone()], 1e-6, 1e-5).unwrap();
+    check_gradients(
+        |v| v[0].identity()?.square(),
+        std::slice::from_ref(&x),
+        1e-6,
+        1e-5,
+    )
+    .unwrap();
     check_gradients(
         |v| v[0].cast(DType::F32)?.cast(DType::F64)?.square(),
         &[x],

@@ -22,6 +22,8 @@ macro_rules! comparison_ops {
             fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
                 broadcast_binary($tf, inputs, Accepts::Any, Some(DType::Bool))
             }
+            // Bool tensors compare too (false < true), as TensorFlow's do.
+            #[allow(clippy::bool_comparison)]
             fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
                 let (a, b) = (inputs[0], inputs[1]);
                 Ok(vec![with_element_type!(a.dtype(),

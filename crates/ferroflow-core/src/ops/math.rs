@@ -331,7 +331,7 @@ pub fn unbroadcast<H: TensorOps>(grad: H, x: &H) -> Result<H> {
     let lead = gd.len().saturating_sub(xd.len());
     let mut g = grad.clone();
     if lead > 0 {
-        g = g.reduce_sum(&(0..lead as i64).collect::<Vec<_>>(), false)?;
+        g = g.reduce_sum((0..lead as i64).collect::<Vec<_>>(), false)?;
     }
     let ones: Vec<i64> = xd
         .iter()

@@ -14,7 +14,7 @@ export_graph_def_for_tensorflow`) into TensorFlow, runs its initializers and
 asserts TensorFlow computes ferroflow's numbers, then does the same from
 ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore).
 
-Run with /work/tfvenv/bin/python (TensorFlow 2.21).
+Run with python3 (TensorFlow 2.21).
 """
 
 import argparse

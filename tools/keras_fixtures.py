@@ -1,6 +1,6 @@
 """Reference values for crates/ferroflow-keras/tests (losses, metrics, summary counts).
 
-Run: /work/tfvenv/bin/python tools/keras_fixtures.py > crates/ferroflow-keras/tests/fixtures/keras.json
+Run: python3 tools/keras_fixtures.py > crates/ferroflow-keras/tests/fixtures/keras.json
 """
 import json
 

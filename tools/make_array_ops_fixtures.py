@@ -4,7 +4,7 @@ ferroflow-core's tests (crates/ferroflow-core/tests/array_ops.rs).
 
 Run with the TensorFlow venv:
 
-    /work/tfvenv/bin/python tools/make_array_ops_fixtures.py
+    python3 tools/make_array_ops_fixtures.py
 
 Output: crates/ferroflow-core/tests/fixtures/array_ops_tf.txt, one case per line:
 

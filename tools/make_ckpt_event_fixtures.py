@@ -12,7 +12,7 @@ With --check DIR: reads what the Rust test `ckpt_event_interop` wrote into
 DIR (run it with FERROFLOW_INTEROP_DIR=DIR) with tf.train.load_checkpoint
 and TensorBoard's EventAccumulator, and asserts the values.
 
-Run with /work/tfvenv/bin/python (TensorFlow 2.21, TensorBoard 2.21).
+Run with python3 (TensorFlow 2.21, TensorBoard 2.21).
 """
 
 import argparse

@@ -3,7 +3,7 @@ gradients of tf.cond / tf.while_loop / tf.custom_gradient computations (traced
 with tf.function, so TensorFlow builds real If/While ops), matching the
 functions in crates/ferroflow-core/tests/control_flow.rs.
 
-Run: /work/tfvenv/bin/python tools/make_control_flow_fixtures.py
+Run: python3 tools/make_control_flow_fixtures.py
 """
 import json
 import os

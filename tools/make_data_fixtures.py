@@ -1,6 +1,6 @@
 """Reference outputs of tf.data transformations for crates/ferroflow-data/tests.
 
-usage: /work/tfvenv/bin/python tools/make_data_fixtures.py
+usage: python3 tools/make_data_fixtures.py
 writes crates/ferroflow-data/tests/fixtures/data.json: for each case, the
 elements as nested lists (one list per component).
 """

@@ -11,7 +11,7 @@ Check mode: `--check DIR` reads the files ferroflow wrote into DIR
 tf.data.TFRecordDataset + tf.io.parse_single_example and asserts that they
 parse to exactly the values of the TF-written fixtures.
 
-usage: /work/tfvenv/bin/python tools/make_io_fixtures.py [--out DIR] [--check DIR]
+usage: python3 tools/make_io_fixtures.py [--out DIR] [--check DIR]
 """
 import argparse
 import json

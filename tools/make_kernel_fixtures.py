@@ -1,7 +1,7 @@
 """Writes crates/ferroflow-tensor/tests/fixtures/kernels_tf.txt: TensorFlow's
 results for the reduce, softmax and matmul kernels.
 
-usage: /work/tfvenv/bin/python tools/make_kernel_fixtures.py
+usage: python3 tools/make_kernel_fixtures.py
 
 Each line: `name dtype dims : values` (dims comma-separated, `-` for a
 scalar): the expected output of case `name`, whose inputs are built the same

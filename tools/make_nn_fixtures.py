@@ -2,7 +2,7 @@
 its gradients, depthwise conv, pooling, fused batch norm, resize) for the
 tests of crates/ferroflow-tensor/tests/nn_fixtures.rs.
 
-Run with real TensorFlow:  /work/tfvenv/bin/python tools/make_nn_fixtures.py
+Run with real TensorFlow:  python3 tools/make_nn_fixtures.py
 
 Each case is one file `<case>.bin` under crates/ferroflow-tensor/tests/fixtures/nn/:
 a sequence of named float32 tensors, each stored as

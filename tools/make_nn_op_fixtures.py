@@ -4,7 +4,7 @@ for ferroflow-core's tests (crates/ferroflow-core/tests/nn_ops.rs).
 
 Run with the TensorFlow venv:
 
-    /work/tfvenv/bin/python tools/make_nn_op_fixtures.py
+    python3 tools/make_nn_op_fixtures.py
 
 Output: crates/ferroflow-core/tests/fixtures/nn_ops_tf.txt, one tensor per line:
 

@@ -3,7 +3,7 @@
 
 Run with the TensorFlow venv:
 
-    /work/tfvenv/bin/python tools/make_random_fixtures.py
+    python3 tools/make_random_fixtures.py
 
 Output: crates/ferroflow-tensor/tests/fixtures/random_tf.txt, one case per line:
 

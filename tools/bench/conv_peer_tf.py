@@ -2,7 +2,7 @@
 seed CNN's convolution and pooling kernels (batch 64, NHWC, f32) with
 tf.function on 2 threads, printing the same lines as the Rust bench.
 
-    /work/tfvenv/bin/python tools/bench/conv_peer_tf.py
+    python3 tools/bench/conv_peer_tf.py
 """
 import os
 import time

@@ -1,6 +1,6 @@
 """TensorFlow peer of benches/ckpt_events.rs: the same checkpoint and event
 workloads (64 MiB of float32 saved/restored with SaveV2/RestoreV2; TF2
-scalar summaries through create_file_writer). Run with /work/tfvenv/bin/python.
+scalar summaries through create_file_writer). Run with python3.
 """
 
 import os

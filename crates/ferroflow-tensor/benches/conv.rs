@@ -7,7 +7,7 @@
 //! time per call, and their sums over one training step's convolution and
 //! pooling work, then runs the TensorFlow peer
 //! `tools/bench/conv_peer_tf.py` with `$PEER_PYTHON` (default
-//! `/work/tfvenv/bin/python`) when that interpreter exists.
+//! `python3`) when that interpreter exists.
 
 use ferroflow_tensor::kernels::conv::{
     conv2d, conv2d_backprop_filter, conv2d_backprop_input, Padding,
@@ -179,7 +179,7 @@ fn main() {
 
 /// Runs the TensorFlow peer script beside this bench, if Python is there.
 fn run_peer() {
-    let python = std::env::var("PEER_PYTHON").unwrap_or_else(|_| "/work/tfvenv/bin/python".into());
+    let python = std::env::var("PEER_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tools/bench/conv_peer_tf.py"

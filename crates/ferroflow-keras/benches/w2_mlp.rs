@@ -1,0 +1,74 @@
+//! W2 (`shared/bench/README.md`): the 784-300-10 MLP, Adam 1e-3, batch 128,
+//! trained with `fit` on the 60k Fashion-MNIST train images (the embedded
+//! test split when the data set is absent). Epoch 1 is warm-up; prints the
+//! median samples/s over the later epochs and the peak RSS.
+//!
+//! `cargo bench -p ferroflow-keras --bench w2_mlp [-- EPOCHS]`
+
+use ferroflow_core::optimizers::Adam;
+use ferroflow_core::prelude::*;
+use ferroflow_io::datasets::fashion_mnist::load_or_embedded;
+use ferroflow_keras::layers::{Dense, Flatten};
+use ferroflow_keras::losses::SparseCategoricalCrossentropy;
+use ferroflow_keras::optimizers::KerasOptimizer;
+use ferroflow_keras::{Compiled, FitOptions, Model, Sequential};
+use std::path::Path;
+use std::time::Instant;
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let epochs: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(3)
+        .max(2);
+    let data = load_or_embedded(Some(Path::new("/usr/share/datasets/fashion-mnist/")))?;
+    let x = data
+        .train
+        .images
+        .cast(DType::F32)?
+        .div(&Tensor::scalar(255.0f32))?;
+    let y = &data.train.labels;
+    let n = x.dims()[0];
+    let mut model = Sequential::new(vec![
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(300).activation("relu")),
+        Box::new(Dense::new(10)),
+    ]);
+    model.build(&[None, Some(28), Some(28)])?;
+    let optimizer = KerasOptimizer::new(Adam::new(1e-3))?;
+    let loss = Box::new(SparseCategoricalCrossentropy::from_logits(true));
+    model.compile(Compiled::new(optimizer, loss, Vec::new()));
+    let mut rates = Vec::new();
+    for epoch in 0..epochs {
+        let t = Instant::now();
+        model.fit(
+            &x,
+            y,
+            FitOptions {
+                epochs: 1,
+                batch_size: 128,
+                verbose: 0,
+                ..Default::default()
+            },
+        )?;
+        let rate = n as f64 / t.elapsed().as_secs_f64();
+        println!("epoch {}: {rate:.0} samples/s", epoch + 1);
+        if epoch > 0 {
+            rates.push(rate);
+        }
+    }
+    rates.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "W2 ferroflow keras fit: median {:.0} samples/s over epochs 2..{epochs} ({n} samples), peak RSS {:.0} MiB",
+        rates[rates.len() / 2],
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}

@@ -20,6 +20,20 @@ pub enum Distribution {
     TruncatedNormal,
 }
 
+/// The shape rule of a float draw with no inputs.
+fn float_draw_spec(
+    op: &str,
+    inputs: &[TensorSpec],
+    dtype: DType,
+    shape: &Shape,
+) -> Result<Vec<TensorSpec>> {
+    check_arity(op, inputs, 0)?;
+    if !dtype.is_float() {
+        fail!(op, "dtype must be float32 or float64, got {dtype}");
+    }
+    Ok(vec![TensorSpec::new(dtype, PartialShape::known(shape))])
+}
+
 /// A stateful draw of standard random values: each run continues the op's
 /// Philox stream.
 #[derive(Debug, Clone)]
@@ -51,18 +65,7 @@ impl OpDef for RandomStandard {
         vec![("shape", crate::op::int32_vector(dims))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        check_arity(self.op_type(), inputs, 0)?;
-        if !self.dtype.is_float() {
-            fail!(
-                self.op_type(),
-                "dtype must be float32 or float64, got {}",
-                self.dtype
-            );
-        }
-        Ok(vec![TensorSpec::new(
-            self.dtype,
-            PartialShape::known(&self.shape),
-        )])
+        float_draw_spec(self.op_type(), inputs, self.dtype, &self.shape)
     }
     fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let stream = ctx.state.random_stream(ctx.name, self.seed, self.seed2);
@@ -195,18 +198,7 @@ impl OpDef for StatelessRandom {
         vec![("dtype", AttrValue::Type(self.dtype))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        check_arity(self.op_type(), inputs, 0)?;
-        if !self.dtype.is_float() {
-            fail!(
-                self.op_type(),
-                "dtype must be float32 or float64, got {}",
-                self.dtype
-            );
-        }
-        Ok(vec![TensorSpec::new(
-            self.dtype,
-            PartialShape::known(&self.shape),
-        )])
+        float_draw_spec(self.op_type(), inputs, self.dtype, &self.shape)
     }
     fn compute(&self, _ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let out = match self.distribution {

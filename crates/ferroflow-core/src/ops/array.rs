@@ -9,9 +9,7 @@ use crate::{
 };
 use ferroflow_tensor::kernels::cast::cast;
 use ferroflow_tensor::kernels::elementwise::broadcast_to;
-use ferroflow_tensor::{
-    normalize_axis, resolve_reshape, with_element_type, DType, Element, Shape, Tensor,
-};
+use ferroflow_tensor::{normalize_axis, resolve_reshape, DType, Shape, Tensor};
 
 /// Gives a tensor a new shape with the same elements, like `tf.reshape`
 /// (one dimension may be `-1`).
@@ -237,10 +235,7 @@ pass_through_ops! {
 
 /// A tensor of ones of any numeric or bool dtype.
 pub fn ones(dtype: DType, shape: &Shape) -> Result<Tensor> {
-    Ok(with_element_type!(dtype,
-        T => Tensor::full(<T as Element>::one(), shape.clone())?,
-        _ => fail!("OnesLike", "no ones of dtype {dtype}")
-    ))
+    crate::initializers::filled(shape.dims(), dtype, 1.0)
 }
 
 /// Converts to another dtype with TensorFlow's rules, like `tf.cast`.

@@ -51,7 +51,17 @@ pub trait KernelState: Send + Sync {
     fn read_variable(&self, name: &str) -> Option<Tensor>;
     /// Stores the value of graph variable `name`.
     fn write_variable(&self, name: &str, value: Tensor) -> crate::Result<()>;
+    /// The runtime's object under `key` (an iterator's position, …), made
+    /// by `make` on first use. Sessions keep one per key, so each session
+    /// has its own; the eager runtime keeps none and makes a fresh one.
+    fn resource(&self, key: &str, make: &mut dyn FnMut() -> Resource) -> Resource {
+        let _ = key;
+        make()
+    }
 }
+
+/// A kernel's state object kept by a runtime (see [`KernelState::resource`]).
+pub type Resource = Arc<dyn std::any::Any + Send + Sync>;
 
 /// The eager runtime's random state: the global seed, the Python-style
 /// generator of per-op seeds, and one cached stream per op type and seed

@@ -2,7 +2,7 @@
 //! variable values and random streams.
 
 use crate::graph::{Graph, Node, NodeId, Operation, Output};
-use crate::random::KernelState;
+use crate::random::{KernelState, Resource};
 use crate::{fail, Error, OpContext, Result, TensorOps};
 use ferroflow_tensor::kernels::random::PhiloxStream;
 use ferroflow_tensor::Tensor;
@@ -38,6 +38,7 @@ impl Default for SessionConfig {
 struct SessionState {
     variables: RwLock<HashMap<String, Tensor>>,
     streams: Mutex<HashMap<StreamKey, Arc<Mutex<PhiloxStream>>>>,
+    resources: Mutex<HashMap<String, Resource>>,
 }
 
 /// A random stream's key: the node's name and its two seeds.
@@ -66,6 +67,14 @@ impl KernelState for SessionState {
             .unwrap_or_else(|e| e.into_inner())
             .insert(name.to_string(), value);
         Ok(())
+    }
+
+    fn resource(&self, key: &str, make: &mut dyn FnMut() -> Resource) -> Resource {
+        let mut resources = self.resources.lock().unwrap_or_else(|e| e.into_inner());
+        resources
+            .entry(key.to_string())
+            .or_insert_with(make)
+            .clone()
     }
 }
 

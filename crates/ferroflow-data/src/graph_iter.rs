@@ -4,8 +4,10 @@
 
 use crate::{DataError, Dataset, ElementIter};
 use ferroflow_core::graph::{Graph, Operation, Output};
+use ferroflow_core::random::Resource;
 use ferroflow_core::{Error, OpContext, OpDef, Result, TensorSpec};
 use ferroflow_tensor::Tensor;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The message of the error `get_next()` raises at the end of the data
@@ -18,9 +20,9 @@ pub fn is_out_of_range(e: &Error) -> bool {
     matches!(e, Error::FailedPrecondition(m) if m.ends_with(END_OF_SEQUENCE))
 }
 
-/// Where an iterator stands. Shared by the get-next node and the
-/// initializer node, so it lives with the graph (one per graph, not one per
-/// session).
+/// Where an iterator stands. The get-next and initializer nodes find it in
+/// the running session under the iterator's key, so each session has its
+/// own position, as in TensorFlow.
 enum State {
     Uninitialized,
     Running(ElementIter),
@@ -28,6 +30,21 @@ enum State {
 }
 
 type Shared = Arc<Mutex<State>>;
+
+/// A process-unique key naming one iterator's state in each session.
+fn new_key() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("iterator:{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// This iterator's state in the running session.
+fn session_state(ctx: &OpContext, key: &str) -> Result<Shared> {
+    let fresh = || -> Resource { Arc::new(Mutex::new(State::Uninitialized)) };
+    ctx.state
+        .resource(key, &mut { fresh })
+        .downcast::<Mutex<State>>()
+        .map_err(|_| Error::invalid(ctx.name, "the iterator's state has an unexpected type"))
+}
 
 /// A graph iterator over a dataset (`tf.compat.v1.data.Iterator`).
 ///
@@ -51,9 +68,8 @@ pub struct GraphIterator {
 impl GraphIterator {
     /// `dataset.make_one_shot_iterator()`: starts at its first run.
     pub fn one_shot(graph: &Graph, dataset: &Dataset) -> Result<GraphIterator> {
-        let state = Arc::new(Mutex::new(State::Uninitialized));
         Ok(GraphIterator {
-            get_next: get_next(graph, dataset, &state, true)?,
+            get_next: get_next(graph, dataset, &new_key(), true)?,
             initializer: None,
         })
     }
@@ -62,15 +78,13 @@ impl GraphIterator {
     /// [`GraphIterator::initializer`] starts a new epoch; `get_next()`
     /// before it is an error.
     pub fn initializable(graph: &Graph, dataset: &Dataset) -> Result<GraphIterator> {
-        let state = Arc::new(Mutex::new(State::Uninitialized));
-        let get_next = get_next(graph, dataset, &state, false)?;
+        let key = new_key();
+        let get_next = get_next(graph, dataset, &key, false)?;
         let init = MakeIterator {
             dataset: dataset.clone(),
-            state,
+            key,
         };
-        graph.add_op(Arc::new(init), &[], Some("make_iterator"))?;
-        // The node just added is the last one (it has no output to return).
-        let initializer = graph.get_operations().pop();
+        let initializer = Some(graph.add_operation(Arc::new(init), &[], "make_iterator")?);
         Ok(GraphIterator {
             get_next,
             initializer,
@@ -88,15 +102,10 @@ impl GraphIterator {
     }
 }
 
-fn get_next(
-    graph: &Graph,
-    dataset: &Dataset,
-    state: &Shared,
-    one_shot: bool,
-) -> Result<Vec<Output>> {
+fn get_next(graph: &Graph, dataset: &Dataset, key: &str, one_shot: bool) -> Result<Vec<Output>> {
     let op = IteratorGetNext {
         dataset: dataset.clone(),
-        state: state.clone(),
+        key: key.to_string(),
         one_shot,
     };
     graph.add_op(Arc::new(op), &[], Some("IteratorGetNext"))
@@ -118,7 +127,7 @@ fn to_core(op: &str, e: DataError) -> Error {
 /// The `IteratorGetNext` node: the next element of the dataset.
 struct IteratorGetNext {
     dataset: Dataset,
-    state: Shared,
+    key: String,
     one_shot: bool,
 }
 
@@ -138,7 +147,8 @@ impl OpDef for IteratorGetNext {
     }
 
     fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let mut state = lock(&self.state, ctx.name)?;
+        let shared = session_state(ctx, &self.key)?;
+        let mut state = lock(&shared, ctx.name)?;
         if matches!(*state, State::Uninitialized) {
             if !self.one_shot {
                 return Err(Error::FailedPrecondition(format!("{}: GetNext() failed because the iterator has not been initialized. Ensure that you have run the initializer operation for this iterator before getting the next element.", ctx.name)));
@@ -170,7 +180,7 @@ impl OpDef for IteratorGetNext {
 /// The `MakeIterator` node: restarts the iterator at a new epoch.
 struct MakeIterator {
     dataset: Dataset,
-    state: Shared,
+    key: String,
 }
 
 impl std::fmt::Debug for MakeIterator {
@@ -190,7 +200,7 @@ impl OpDef for MakeIterator {
 
     fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let it = self.dataset.epoch().map_err(|e| to_core(ctx.name, e))?;
-        *lock(&self.state, ctx.name)? = State::Running(it);
+        *lock(&session_state(ctx, &self.key)?, ctx.name)? = State::Running(it);
         Ok(Vec::new())
     }
 

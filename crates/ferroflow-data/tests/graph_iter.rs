@@ -65,3 +65,19 @@ fn initializable_iterator_restarts_each_epoch() {
         assert_eq!(seen, [10, 20, 30]);
     }
 }
+
+#[test]
+fn each_session_has_its_own_iterator_position() {
+    let g = Graph::new();
+    let it = GraphIterator::one_shot(&g, &Dataset::range(0, 3, 1).unwrap()).unwrap();
+    let next = &it.get_next()[0];
+    let (s1, s2) = (Session::new(&g), Session::new(&g));
+    let value = |s: &Session| s.run(&[next], &[]).unwrap()[0].to_scalar::<i64>().unwrap();
+    assert_eq!(value(&s1), 0);
+    assert_eq!(value(&s1), 1);
+    // A new session starts the data again, as TensorFlow's iterators do.
+    assert_eq!(value(&s2), 0);
+    assert_eq!(value(&s1), 2);
+    assert!(is_out_of_range(&s1.run(&[next], &[]).unwrap_err()));
+    assert_eq!(value(&s2), 1);
+}

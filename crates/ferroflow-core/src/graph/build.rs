@@ -130,6 +130,21 @@ impl Graph {
         }))
     }
 
+    /// Adds a node and returns it as an operation (for ops with no outputs,
+    /// such as initializers).
+    pub fn add_operation(
+        &self,
+        op: Arc<dyn Op>,
+        inputs: &[&Output],
+        name: &str,
+    ) -> Result<Operation> {
+        let (node, _) = self.add_node(op, inputs, NodeName::Scoped(name))?;
+        Ok(Operation {
+            graph: self.clone(),
+            node,
+        })
+    }
+
     /// Adds a single-output op.
     pub fn add_op1(&self, op: impl Op, inputs: &[&Output], name: Option<&str>) -> Result<Output> {
         Ok(self.add_op(Arc::new(op), inputs, name)?.swap_remove(0))
@@ -168,11 +183,7 @@ impl Graph {
     /// A node that does nothing but wait for `deps`, like `tf.group`.
     pub fn group(&self, deps: &[&Operation], name: &str) -> Result<Operation> {
         let _deps = self.control_dependencies(deps);
-        let (node, _) = self.add_node(Arc::new(NoOp), &[], NodeName::Scoped(name))?;
-        Ok(Operation {
-            graph: self.clone(),
-            node,
-        })
+        self.add_operation(Arc::new(NoOp), &[], name)
     }
 
     /// The tensor named `op_name:index`, like `get_tensor_by_name`.

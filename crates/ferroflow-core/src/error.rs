@@ -18,6 +18,11 @@ pub enum Error {
     /// A handle was used after it could no longer be (a used-up tape, …).
     #[error("{0}")]
     FailedPrecondition(String),
+    /// An iterator's `get_next()` ran past the end of its data
+    /// (TensorFlow's `OutOfRangeError`); the message names the node, as in
+    /// `IteratorGetNext: End of sequence`. An epoch loop ends on it.
+    #[error("{0}")]
+    OutOfRange(String),
 }
 
 /// Result alias of the core crate.
@@ -30,6 +35,18 @@ impl Error {
             op: op.into(),
             msg: msg.into(),
         }
+    }
+
+    /// The [`Error::OutOfRange`] of node `op` at the end of its data.
+    ///
+    /// ```
+    /// use ferroflow_core::Error;
+    /// let e = Error::end_of_sequence("IteratorGetNext");
+    /// assert!(matches!(e, Error::OutOfRange(_)));
+    /// assert_eq!(e.to_string(), "IteratorGetNext: End of sequence");
+    /// ```
+    pub fn end_of_sequence(op: &str) -> Self {
+        Error::OutOfRange(format!("{op}: End of sequence"))
     }
 }
 

@@ -91,32 +91,32 @@ fn paths<P: AsRef<Path>>(files: impl IntoIterator<Item = P>) -> Vec<PathBuf> {
 }
 
 impl Dataset {
-    /// The file names matching `pattern` (`*` and `?` wildcards in the
-    /// last path component), as string scalars (`Dataset.list_files`):
-    /// sorted, then shuffled with `seed` when `shuffle`. No match is an error.
+    /// The file names matching `pattern`, as string scalars
+    /// (`Dataset.list_files`): sorted, then shuffled with `seed` when
+    /// `shuffle` (anew each epoch). Wildcards may appear in every path
+    /// component: `*`, `?`, `[abc]`, `[a-z]`, `[!a-z]`, and `\` escapes, as
+    /// in `tf.io.gfile.glob`. A pattern matching nothing is an error.
+    ///
+    /// ```
+    /// use ferroflow_data::Dataset;
+    /// let dir = std::env::temp_dir().join(format!("ff_doc_list_files_{}", std::process::id()));
+    /// for split in ["train", "test"] {
+    ///     std::fs::create_dir_all(dir.join(split)).unwrap();
+    ///     std::fs::write(dir.join(split).join("part-0.tfrecord"), b"").unwrap();
+    /// }
+    /// let pattern = format!("{}/t*/part-[0-9].tfrecord", dir.display());
+    /// let files = Dataset::list_files(&pattern, true, Some(42)).unwrap();
+    /// assert_eq!(files.iter().unwrap().count(), 2);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn list_files(pattern: &str, shuffle: bool, seed: Option<u64>) -> Result<Dataset> {
-        let path = Path::new(pattern);
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let entries = std::fs::read_dir(dir).map_err(|e| IoError::os(dir, e))?;
-        let mut found: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| glob_match(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
-            .map(|e| dir.join(e.file_name()).display().to_string())
-            .collect();
+        let found = crate::glob::matching_paths(pattern);
         if found.is_empty() {
             return Err(DataError::invalid(
                 "list_files",
                 format!("No files matched pattern: {pattern}"),
             ));
         }
-        found.sort();
         let ds = Dataset::from_tensor_slices(Tensor::from_strings(&found, [found.len()])?)?;
         if shuffle {
             ds.shuffle(found.len(), seed, true)
@@ -215,15 +215,5 @@ impl Dataset {
                 TfRecordReader::from_reader(file, options.compression, path.display().to_string());
             Ok(Box::new(reader.into_iter().map(|r| string_scalar(&r?))))
         })
-    }
-}
-
-/// Shell-style match of `name` against `pattern` with `*` and `?`.
-fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some((b'*', rest)) => (0..=name.len()).any(|i| glob_match(rest, &name[i..])),
-        Some((b'?', rest)) => !name.is_empty() && glob_match(rest, &name[1..]),
-        Some((c, rest)) => name.first() == Some(c) && glob_match(rest, &name[1..]),
     }
 }

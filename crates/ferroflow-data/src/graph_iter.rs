@@ -1,6 +1,8 @@
 //! Graph-mode iterators: `dataset.make_one_shot_iterator()` and
 //! `make_initializable_iterator()`, whose `get_next()` node pulls the next
-//! element each time a session runs it.
+//! element each time a session runs it. At the end of the data it raises
+//! [`Error::OutOfRange`], which a session returns unchanged, so an epoch
+//! loop matches it like TF1's `except tf.errors.OutOfRangeError:`.
 
 use crate::{DataError, Dataset, ElementIter};
 use ferroflow_core::graph::{Graph, Operation, Output};
@@ -9,16 +11,6 @@ use ferroflow_core::{Error, OpContext, OpDef, Result, TensorSpec};
 use ferroflow_tensor::Tensor;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// The message of the error `get_next()` raises at the end of the data
-/// (TensorFlow's `OutOfRangeError`); test for it with [`is_out_of_range`].
-const END_OF_SEQUENCE: &str = "OutOfRangeError: End of sequence";
-
-/// True when a session error is the end of an iterator's data (TF1's
-/// `except tf.errors.OutOfRangeError:` epoch loop).
-pub fn is_out_of_range(e: &Error) -> bool {
-    matches!(e, Error::FailedPrecondition(m) if m.ends_with(END_OF_SEQUENCE))
-}
 
 /// Where an iterator stands. The get-next and initializer nodes find it in
 /// the running session under the iterator's key, so each session has its
@@ -51,14 +43,16 @@ fn session_state(ctx: &OpContext, key: &str) -> Result<Shared> {
 /// ```
 /// use ferroflow_core::graph::Graph;
 /// use ferroflow_core::session::Session;
-/// use ferroflow_data::{is_out_of_range, Dataset, GraphIterator};
+/// use ferroflow_core::Error;
+/// use ferroflow_data::{Dataset, GraphIterator};
 /// let g = Graph::new();
 /// let it = GraphIterator::one_shot(&g, &Dataset::range(0, 2, 1).unwrap()).unwrap();
 /// let sess = Session::new(&g);
 /// let next = &it.get_next()[0];
 /// assert_eq!(sess.run(&[next], &[]).unwrap()[0].to_scalar::<i64>().unwrap(), 0);
 /// assert_eq!(sess.run(&[next], &[]).unwrap()[0].to_scalar::<i64>().unwrap(), 1);
-/// assert!(is_out_of_range(&sess.run(&[next], &[]).unwrap_err()));
+/// let end = sess.run(&[next], &[]).unwrap_err();
+/// assert!(matches!(end, Error::OutOfRange(_)), "{end}");
 /// ```
 pub struct GraphIterator {
     get_next: Vec<Output>,
@@ -120,6 +114,7 @@ fn lock<'a>(state: &'a Shared, op: &str) -> Result<std::sync::MutexGuard<'a, Sta
 fn to_core(op: &str, e: DataError) -> Error {
     match e {
         DataError::Core(e) => e,
+        DataError::OutOfRange => Error::end_of_sequence(op),
         other => Error::invalid(op, other.to_string()),
     }
 }
@@ -164,10 +159,7 @@ impl OpDef for IteratorGetNext {
             Some(Err(e)) => Err(to_core(ctx.name, e)),
             None => {
                 *state = State::Done;
-                Err(Error::FailedPrecondition(format!(
-                    "{}: {END_OF_SEQUENCE}",
-                    ctx.name
-                )))
+                Err(Error::end_of_sequence(ctx.name))
             }
         }
     }

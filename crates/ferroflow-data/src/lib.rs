@@ -27,7 +27,8 @@
 //!
 //! In eager code [`Iter::get_next`] returns [`DataError::OutOfRange`] at the
 //! end like TensorFlow's iterator; in graphs, [`GraphIterator`] adds
-//! `IteratorGetNext` nodes that a session runs (one-shot or initializable).
+//! `IteratorGetNext` nodes that a session runs (one-shot or initializable),
+//! ending with `ferroflow_core::Error::OutOfRange`.
 
 mod batch;
 mod cache;
@@ -35,6 +36,7 @@ mod dataset;
 mod element;
 mod error;
 mod files;
+mod glob;
 mod graph_iter;
 mod parallel;
 mod shuffle;
@@ -44,5 +46,5 @@ pub use dataset::{Dataset, ElementIter, Iter};
 pub use element::{Element, ElementSpec};
 pub use error::{DataError, Result};
 pub use files::TfRecordOptions;
-pub use graph_iter::{is_out_of_range, GraphIterator};
+pub use graph_iter::GraphIterator;
 pub use parallel::{AUTOTUNE, AUTOTUNE_BUFFER};

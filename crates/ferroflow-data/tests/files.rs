@@ -158,3 +158,86 @@ fn list_files_globs_sorts_and_shuffles_with_a_seed() {
         strings(&Dataset::list_files(&format!("{}/?.txt", dir.display()), false, None).unwrap());
     assert_eq!(one.len(), 1);
 }
+
+#[test]
+fn list_files_globs_in_every_path_component() {
+    let dir = temp_dir("list_files_tree");
+    for file in [
+        "a/train-0.tfrecord",
+        "a/train-1.tfrecord",
+        "a/test-0.tfrecord",
+        "b/train-0.tfrecord",
+        "b/train-x.tfrecord",
+        "c/sub/train-0.tfrecord",
+        "d.tfrecord/train-9.tfrecord",
+    ] {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"").unwrap();
+    }
+    let root = dir.display().to_string();
+    let list = |pattern: &str| -> Vec<String> {
+        let ds = Dataset::list_files(&format!("{root}/{pattern}"), false, None).unwrap();
+        strings(&ds)
+            .iter()
+            .map(|p| p.strip_prefix(&format!("{root}/")).unwrap().to_string())
+            .collect()
+    };
+    // `*` stays inside one component; the file names come back sorted.
+    assert_eq!(
+        list("*/train-*.tfrecord"),
+        [
+            "a/train-0.tfrecord",
+            "a/train-1.tfrecord",
+            "b/train-0.tfrecord",
+            "b/train-x.tfrecord",
+            "d.tfrecord/train-9.tfrecord"
+        ]
+    );
+    assert_eq!(
+        list("[ab]/train-[0-9].tfrecord"),
+        [
+            "a/train-0.tfrecord",
+            "a/train-1.tfrecord",
+            "b/train-0.tfrecord"
+        ]
+    );
+    assert_eq!(
+        list("[!a-b]/*/train-?.tfrecord"),
+        ["c/sub/train-0.tfrecord"]
+    );
+    assert_eq!(list("?/t*-0.tfrecord").len(), 3);
+    // A directory matches too, as with tf.io.gfile.glob.
+    assert_eq!(list("*.tfrecord"), ["d.tfrecord"]);
+    // No wildcard: the path itself when it exists.
+    assert_eq!(list("a/test-0.tfrecord"), ["a/test-0.tfrecord"]);
+    // Shuffling with a seed is a permutation, the same for the same seed.
+    let pattern = format!("{root}/*/*/*");
+    let pattern2 = format!("{root}/*/*");
+    let sorted = strings(&Dataset::list_files(&pattern2, false, None).unwrap());
+    let shuffled = strings(&Dataset::list_files(&pattern2, true, Some(5)).unwrap());
+    assert_eq!(
+        shuffled,
+        strings(&Dataset::list_files(&pattern2, true, Some(5)).unwrap())
+    );
+    assert_ne!(shuffled, sorted);
+    let mut resorted = shuffled.clone();
+    resorted.sort();
+    assert_eq!(resorted, sorted);
+    assert_eq!(
+        strings(&Dataset::list_files(&pattern, false, None).unwrap()).len(),
+        1
+    );
+    // Nothing matched, or a directory that does not exist: TF's error.
+    for pattern in [
+        format!("{root}/*/valid-*"),
+        format!("{root}/missing/*"),
+        format!("{root}/e/train-0.tfrecord"),
+    ] {
+        let err = Dataset::list_files(&pattern, false, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("list_files: No files matched pattern: {pattern}")
+        );
+    }
+}

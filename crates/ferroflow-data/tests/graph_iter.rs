@@ -2,10 +2,16 @@
 //! `make_initializable_iterator`, `get_next()`, `OutOfRangeError`).
 
 use ferroflow_core::graph::Graph;
+use ferroflow_core::optimizers::{GradientDescent, Optimizer};
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
-use ferroflow_data::{is_out_of_range, Dataset, Element, GraphIterator};
+use ferroflow_core::Error;
+use ferroflow_data::{Dataset, Element, GraphIterator};
 use ferroflow_tensor::Tensor;
+
+fn is_out_of_range(e: &Error) -> bool {
+    matches!(e, Error::OutOfRange(_))
+}
 
 fn pairs() -> Dataset {
     let x = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
@@ -31,8 +37,8 @@ fn one_shot_iterator_feeds_a_graph_until_out_of_range() {
     let out = sess.run(&[&total], &[]).unwrap();
     assert_eq!(out[0].to_scalar::<f32>().unwrap(), 11.0);
     let end = sess.run(&[&total], &[]).unwrap_err();
-    assert!(is_out_of_range(&end), "{end}");
-    assert!(end.to_string().contains("End of sequence"));
+    // The session returns the iterator node's error unchanged.
+    assert_eq!(end, Error::end_of_sequence("IteratorGetNext"));
     // It stays at the end.
     assert!(is_out_of_range(&sess.run(&[y], &[]).unwrap_err()));
 }
@@ -80,4 +86,63 @@ fn each_session_has_its_own_iterator_position() {
     assert_eq!(value(&s1), 2);
     assert!(is_out_of_range(&s1.run(&[next], &[]).unwrap_err()));
     assert_eq!(value(&s2), 1);
+}
+
+/// The seeds' TF1 loop: `sess.run(iterator.initializer)` each epoch, then
+/// `sess.run([optimizer])` until `tf.errors.OutOfRangeError`.
+#[test]
+fn seeds_epoch_loop_trains_until_out_of_range() {
+    // y = 2x + 1 on four points, in batches of 2, reshuffled each epoch.
+    let x = Tensor::from([1.0f32, 2.0, 3.0, 4.0]);
+    let y = Tensor::from([3.0f32, 5.0, 7.0, 9.0]);
+    let data = Dataset::from_tensor_slices(Element::tuple(vec![x, y]))
+        .unwrap()
+        .shuffle(4, Some(7), true)
+        .unwrap()
+        .batch(2, false)
+        .unwrap();
+    let g = Graph::new();
+    let it = GraphIterator::initializable(&g, &data).unwrap();
+    let [x, y] = it.get_next() else {
+        panic!("two components")
+    };
+    let w = g.variable(Tensor::from([0.0f32]), "w", true).unwrap();
+    let b = g.variable(Tensor::from([0.0f32]), "b", true).unwrap();
+    let pred = w.value().mul(x).unwrap().add(b.value()).unwrap();
+    let loss = pred
+        .sub(y)
+        .unwrap()
+        .square()
+        .unwrap()
+        .reduce_mean(Axes::All, false)
+        .unwrap();
+    let train = GradientDescent::new(0.05)
+        .graph()
+        .minimize(&loss, None, None)
+        .unwrap();
+    let sess = Session::new(&g);
+    sess.run_targets(&[&g.global_variables_initializer().unwrap()], &[], &[])
+        .unwrap();
+    let mut steps = 0;
+    for _epoch in 0..300 {
+        sess.run_targets(&[it.initializer().unwrap()], &[], &[])
+            .unwrap();
+        loop {
+            match sess.run_targets(&[&train], &[], &[]) {
+                Ok(_) => steps += 1,
+                Err(Error::OutOfRange(_)) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    assert_eq!(steps, 600);
+    let out = sess.run(&[w.value(), b.value()], &[]).unwrap();
+    assert!(
+        (out[0].to_vec::<f32>().unwrap()[0] - 2.0).abs() < 1e-2,
+        "{out:?}"
+    );
+    assert!(
+        (out[1].to_vec::<f32>().unwrap()[0] - 1.0).abs() < 3e-2,
+        "{out:?}"
+    );
 }

@@ -126,10 +126,24 @@ impl Dataset {
     }
 
     /// One string scalar per line of each file, without the line ending
-    /// (`TextLineDataset`).
-    pub fn text_lines<P: AsRef<Path>>(files: impl IntoIterator<Item = P>) -> Result<Dataset> {
-        per_file(paths(files), 1, |path| {
-            let mut reader = BufReader::new(open(path)?);
+    /// (`TextLineDataset(filenames, compression_type)`); `compression`
+    /// NONE, GZIP or ZLIB applies to every file.
+    ///
+    /// ```
+    /// use ferroflow_data::Dataset;
+    /// use ferroflow_io::tfrecord::Compression;
+    /// let path = std::env::temp_dir().join(format!("ff_doc_lines_{}.txt", std::process::id()));
+    /// std::fs::write(&path, "a,1\nb,2\n").unwrap();
+    /// let ds = Dataset::text_lines([&path], Compression::None).unwrap();
+    /// assert_eq!(ds.iter().unwrap().count(), 2);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn text_lines<P: AsRef<Path>>(
+        files: impl IntoIterator<Item = P>,
+        compression: Compression,
+    ) -> Result<Dataset> {
+        per_file(paths(files), 1, move |path| {
+            let mut reader = compression.decompress(open(path)?, 1 << 16);
             let name = path.to_path_buf();
             let mut line = Vec::new();
             Ok(Box::new(std::iter::from_fn(move || {

@@ -115,8 +115,50 @@ fn text_lines_strip_line_endings() {
     let dir = temp_dir("text_lines");
     std::fs::write(dir.join("a.txt"), "one\r\ntwo\n\nlast").unwrap();
     std::fs::write(dir.join("b.txt"), "b1\n").unwrap();
-    let ds = Dataset::text_lines([dir.join("a.txt"), dir.join("b.txt")]).unwrap();
+    let ds =
+        Dataset::text_lines([dir.join("a.txt"), dir.join("b.txt")], Compression::None).unwrap();
     assert_eq!(strings(&ds), ["one", "two", "", "last", "b1"]);
+}
+
+#[test]
+fn text_lines_read_gzip_and_zlib_files() {
+    use flate2::write::{GzEncoder, ZlibEncoder};
+    use std::io::Write;
+    let dir = temp_dir("text_lines_compressed");
+    let text = "first line\nsecond\r\nthird\n";
+    let level = flate2::Compression::default();
+    let mut gz = GzEncoder::new(Vec::new(), level);
+    gz.write_all(text.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut zlib = ZlibEncoder::new(Vec::new(), level);
+    zlib.write_all(text.as_bytes()).unwrap();
+    let zlib = zlib.finish().unwrap();
+    std::fs::write(dir.join("a.txt.gz"), &gz).unwrap();
+    std::fs::write(dir.join("a.txt.zz"), &zlib).unwrap();
+    // Two gzip members one after the other read as one stream, as in TF.
+    std::fs::write(dir.join("twice.txt.gz"), [&gz[..], &gz[..]].concat()).unwrap();
+    let lines =
+        |name: &str, c: Compression| strings(&Dataset::text_lines([dir.join(name)], c).unwrap());
+    let want = ["first line", "second", "third"];
+    assert_eq!(lines("a.txt.gz", Compression::Gzip), want);
+    assert_eq!(lines("a.txt.zz", Compression::Zlib), want);
+    assert_eq!(lines("twice.txt.gz", Compression::Gzip).len(), 6);
+    // The wrong compression, or a truncated stream, is an error naming the
+    // file at the element where it is met, not a panic.
+    std::fs::write(dir.join("cut.txt.gz"), &gz[..gz.len() / 2]).unwrap();
+    for (name, c) in [
+        ("a.txt.gz", Compression::Zlib),
+        ("a.txt.zz", Compression::Gzip),
+        ("cut.txt.gz", Compression::Gzip),
+    ] {
+        let ds = Dataset::text_lines([dir.join(name)], c).unwrap();
+        let err = ds
+            .iter()
+            .unwrap()
+            .find_map(Result::err)
+            .unwrap_or_else(|| panic!("{name} read as {c:?} gave no error"));
+        assert!(err.to_string().contains(name), "{err}");
+    }
 }
 
 #[test]

@@ -3,9 +3,8 @@
 use super::{Compression, FOOTER_LEN, HEADER_LEN};
 use crate::crc::masked_crc32c;
 use crate::{IoError, Result};
-use flate2::bufread::{MultiGzDecoder, ZlibDecoder};
 use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{BufRead, ErrorKind, Read};
 use std::path::Path;
 
 /// Largest record read into a buffer sized up front; larger records grow
@@ -56,20 +55,8 @@ impl TfRecordReader {
         compression: Compression,
         name: impl Into<String>,
     ) -> Self {
-        let raw = BufReader::with_capacity(BUF_CAPACITY, inner);
-        let input: Box<dyn BufRead + Send> = match compression {
-            Compression::None => Box::new(raw),
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                BUF_CAPACITY,
-                MultiGzDecoder::new(raw),
-            )),
-            Compression::Zlib => Box::new(BufReader::with_capacity(
-                BUF_CAPACITY,
-                ZlibDecoder::new(raw),
-            )),
-        };
         TfRecordReader {
-            input,
+            input: compression.decompress(inner, BUF_CAPACITY),
             name: name.into(),
             offset: 0,
             buf: Vec::new(),

@@ -26,6 +26,7 @@ pub mod losses;
 pub mod metrics;
 mod model;
 pub mod optimizers;
+pub mod saving;
 mod sequential;
 pub mod summary;
 

@@ -8,9 +8,11 @@ use crate::layer::Layer;
 use crate::losses::{self, Loss};
 use crate::metrics::{self, Mean, Metric};
 use crate::optimizers::{self, KerasOptimizer};
+use crate::saving::ModelWeights;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Error, Result};
 use ferroflow_data::Dataset;
+use std::path::Path;
 
 /// What `compile` sets: the optimizer, the loss, the metrics, and the
 /// running means `fit` logs.
@@ -180,6 +182,46 @@ pub trait Model {
     /// Keras's summary table (see [`crate::summary`]).
     fn summary(&self) -> String {
         crate::summary::summary(self.name(), &self.layers())
+    }
+
+    /// Saves every layer's weights as a TensorFlow checkpoint at `path`
+    /// (`path.index`, `path.data-00000-of-00001`) with tf-keras's keys,
+    /// like `model.save_weights(path)`; see [`ModelWeights::save`].
+    ///
+    /// ```
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::{Model, Sequential};
+    /// let dir = std::env::temp_dir().join(format!("ff_save_weights_doc_{}", std::process::id()));
+    /// let mut a = Sequential::new(vec![Box::new(Dense::new(2))]);
+    /// a.build(&[None, Some(3)]).unwrap();
+    /// a.save_weights(dir.join("weights.ckpt")).unwrap();
+    /// let mut b = Sequential::new(vec![Box::new(Dense::new(2))]);
+    /// b.build(&[None, Some(3)]).unwrap();
+    /// b.load_weights(dir.join("weights.ckpt")).unwrap();
+    /// assert_eq!(a.trainable_variables()[0].value(), b.trainable_variables()[0].value());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    fn save_weights(&self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        ModelWeights::of(self).save(path)
+    }
+
+    /// Loads weights saved by [`Model::save_weights`] or tf-keras into this
+    /// built model, like `model.load_weights(path)`; see [`ModelWeights::load`].
+    fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        if let Some(layer) = self.layers().iter().find(|l| !l.core().built()) {
+            return Err(Error::FailedPrecondition(format!(
+                "Unable to load weights into model '{}': layer '{}' has not created its weights yet. Build or call the model first, then load the weights.",
+                self.name(),
+                layer.core().name()
+            )));
+        }
+        ModelWeights::of(self).load(path)
     }
 
     /// Sets the optimizer, loss and metrics, like `model.compile(...)`.

@@ -24,3 +24,6 @@ pub use summary::{
 
 pub mod bundle;
 pub use bundle::{BundleEntryProto, BundleHeaderProto, Endianness, TensorSliceProto};
+
+pub mod trackable;
+pub use trackable::{TrackableObject, TrackableObjectGraph, OBJECT_GRAPH_KEY};

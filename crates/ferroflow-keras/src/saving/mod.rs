@@ -1,0 +1,6 @@
+//! Saving and loading Keras models: weights in TensorFlow's checkpoint
+//! format (`model.save_weights` / `model.load_weights`).
+
+mod weights;
+
+pub use weights::{LayerWeights, ModelWeights};

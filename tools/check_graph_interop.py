@@ -12,7 +12,9 @@ With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
 export_graph_def_for_tensorflow`) into TensorFlow, runs its initializers and
 asserts TensorFlow computes ferroflow's numbers, then does the same from
-ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore).
+ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore), and
+with an eagerly traced model (`FERROFLOW_INTEROP_DIR=DIR cargo test -p
+ferroflow-core --test trace export_traced_graph_for_tensorflow`).
 
 Run with python3 (TensorFlow 2.21).
 """
@@ -76,15 +78,23 @@ def make_seed_meta_graph(out):
         json.dump({"w1": value.tolist()}, f, indent=1)
 
 
-def check(directory):
-    with open(os.path.join(directory, "expected.json")) as f:
+def load(directory, graph_file, json_file):
+    """The expected values and a new graph holding the GraphDef ferroflow
+    wrote, imported with tf.compat.v1.import_graph_def."""
+    with open(os.path.join(directory, json_file)) as f:
         expected = json.load(f)
     graph_def = tf1.GraphDef()
-    with open(os.path.join(directory, "graph.pb"), "rb") as f:
+    with open(os.path.join(directory, graph_file), "rb") as f:
         graph_def.ParseFromString(f.read())
     graph = tf.Graph()
     with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
+        tf1.import_graph_def(graph_def, name="")
+    return expected, graph
+
+
+def check(directory):
+    expected, graph = load(directory, "graph.pb", "expected.json")
+    with graph.as_default():
         with tf1.Session() as sess:
             sess.run([graph.get_operation_by_name(n) for n in expected["init"]])
             names = sorted(expected["outputs"])
@@ -111,6 +121,28 @@ def check(directory):
         np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-6,
                                    err_msg=name)
     print("TensorFlow import_meta_graph + Saver.restore of ferroflow's checkpoint: same values")
+    check_traced(directory)
+
+
+def check_traced(directory):
+    """An eagerly traced model (tests/trace.rs): tf.compat.v1.import_graph_def
+    accepts it; after assigning its resource variables TF computes ferroflow's
+    output, and the nodes sit in the expected name scopes."""
+    expected, graph = load(directory, "traced.pb", "traced.json")
+    with graph.as_default():
+        assigns = []
+        for name, value in expected["variables"].items():
+            value = np.array(value, np.float32).reshape(expected["shapes"][name])
+            assigns.append(tf.raw_ops.AssignVariableOp(
+                resource=graph.get_tensor_by_name(name + ":0"), value=value))
+        with tf1.Session() as sess:
+            sess.run(assigns)
+            got = sess.run(expected["output"], {"x:0": np.array(expected["x"], np.float32)})
+    np.testing.assert_allclose(got.reshape(-1), expected["y"], rtol=1e-6)
+    ops = {op.name: op.type for op in graph.get_operations()}
+    for scope in expected["scopes"]:
+        assert ops[scope + "/MatMul"] == "MatMul", sorted(ops)
+    print("TensorFlow imports ferroflow's traced graph and computes", got.reshape(-1).tolist())
 
 
 def main():

@@ -2,7 +2,7 @@
 //! when a gradient tape is recording, is recorded on it.
 
 use crate::random::EagerKernelState;
-use crate::{tape, Op, OpContext, Result, TensorOps, TensorSpec};
+use crate::{tape, trace, Op, OpContext, Result, TensorOps, TensorSpec};
 use ferroflow_tensor::Tensor;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ impl TensorOps for Tensor {
         };
         let outputs = op.compute(&ctx, inputs)?;
         tape::record(&op, inputs, &outputs);
+        trace::record(&op, inputs, &outputs);
         Ok(outputs)
     }
 

@@ -62,10 +62,10 @@ impl FileWriter {
     /// Adds `graph`'s GraphDef and MetaGraphDef, like `writer.add_graph`.
     pub fn add_graph(&self, graph: &Graph) -> Result<()> {
         self.writer
-            .add_graph(&graph.to_graph_def())
+            .add_graph(&graph.to_graph_def()?)
             .map_err(io_error("FileWriter"))?;
         self.writer
-            .add_meta_graph(&crate::graph_def::meta_graph_def(graph))
+            .add_meta_graph(&crate::graph_def::meta_graph_def(graph)?)
             .map_err(io_error("FileWriter"))
     }
 

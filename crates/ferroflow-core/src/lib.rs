@@ -31,6 +31,7 @@ mod spec;
 pub mod summary_ops;
 mod tape;
 pub mod testing;
+pub mod trace;
 mod variable;
 
 pub use error::{Error, Result};

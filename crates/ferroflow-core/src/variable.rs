@@ -75,7 +75,9 @@ impl Variable {
         if self.inner.trainable && self.dtype().is_float() {
             tape::watch_variable(self.inner.id);
         }
-        self.read_raw().with_id(self.inner.id)
+        let value = self.read_raw().with_id(self.inner.id);
+        crate::trace::read_variable(self, &value);
+        value
     }
 
     /// The current value without involving any tape.

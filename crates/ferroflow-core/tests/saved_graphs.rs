@@ -59,7 +59,7 @@ fn init(g: &Graph, sess: &Session) {
 fn graph_def_nodes_have_tf_inputs_and_attrs() {
     let g = Graph::new();
     let (_, y) = small_model(&g);
-    let def = g.to_graph_def();
+    let def = g.to_graph_def().unwrap();
     let node = |name: &str| def.node.iter().find(|n| n.name == name).unwrap();
     assert_eq!(node("w/Assign").input, ["w", "w/initial_value"]);
     assert_eq!(node("MatMul").input, ["x", "w/read"]);
@@ -80,7 +80,7 @@ fn graph_def_round_trip_runs_to_same_numbers() {
     init(&g, &sess);
     let want = sess.run(&[&y], &[(&x, x_value())]).unwrap();
 
-    let bytes = g.to_graph_def().encode_to_vec();
+    let bytes = g.to_graph_def().unwrap().encode_to_vec();
     let copy = Graph::new();
     copy.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
         .unwrap();
@@ -101,12 +101,15 @@ fn graph_def_round_trip_runs_to_same_numbers() {
     );
     // Re-exporting gives the same nodes.
     let names = |d: &GraphDef| d.node.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&copy.to_graph_def()), names(&g.to_graph_def()));
+    assert_eq!(
+        names(&copy.to_graph_def().unwrap()),
+        names(&g.to_graph_def().unwrap())
+    );
 }
 
 #[test]
 fn unknown_op_type_is_an_error_naming_it() {
-    let mut def = Graph::new().to_graph_def();
+    let mut def = Graph::new().to_graph_def().unwrap();
     def.node
         .push(ferroflow_io::proto::NodeDef::new("q", "FancyOp"));
     let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
@@ -117,7 +120,7 @@ fn unknown_op_type_is_an_error_naming_it() {
 fn import_errors_name_the_node() {
     let g = Graph::new();
     g.constant(1.0f32, "a").unwrap();
-    let mut def = g.to_graph_def();
+    let mut def = g.to_graph_def().unwrap();
     // Importing twice clashes on names.
     let err = g.import_graph_def(&def).unwrap_err().to_string();
     assert!(err.contains("'a' already exists"), "{err}");
@@ -137,7 +140,7 @@ fn import_errors_name_the_node() {
     sum.input = vec!["a".into(), "axes".into()];
     def.node = vec![
         def.node[0].clone(),
-        axes.to_graph_def().node[0].clone(),
+        axes.to_graph_def().unwrap().node[0].clone(),
         sum,
     ];
     let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
@@ -265,7 +268,7 @@ fn array_ops_round_trip_through_graph_def() {
     let fetches: Vec<&Output> = outs.iter().collect();
     let want = sess.run(&fetches, &[(&x, x_value())]).unwrap();
     let copy = Graph::new();
-    copy.import_graph_def(&g.to_graph_def()).unwrap();
+    copy.import_graph_def(&g.to_graph_def().unwrap()).unwrap();
     let sess2 = Session::new(&copy);
     for name in ["w/Assign", "b/Assign"] {
         let op = copy.get_operation_by_name(name).unwrap();
@@ -308,7 +311,11 @@ fn export_graph_def_for_tensorflow() {
         .collect();
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("graph.pb"), g.to_graph_def().encode_to_vec()).unwrap();
+    std::fs::write(
+        dir.join("graph.pb"),
+        g.to_graph_def().unwrap().encode_to_vec(),
+    )
+    .unwrap();
     let outputs: serde_json::Map<String, serde_json::Value> = outs
         .iter()
         .zip(&values)

@@ -522,7 +522,7 @@ impl Graph {
     /// let x = g.constant(Tensor::from([1.0f32, 2.0]), "x").unwrap();
     /// let _ = x.mul(&x).unwrap().reduce_sum(0, false).unwrap();
     /// let copy = Graph::new();
-    /// copy.import_graph_def(&g.to_graph_def()).unwrap();
+    /// copy.import_graph_def(&g.to_graph_def().unwrap()).unwrap();
     /// let y = copy.get_tensor_by_name("Sum:0").unwrap();
     /// let out = Session::new(&copy).run(&[&y], &[]).unwrap();
     /// assert_eq!(out[0].to_scalar::<f32>().unwrap(), 5.0);

@@ -13,7 +13,7 @@ use std::path::Path;
 /// saver's settings are not written as a `SaverDef`, which would name save
 /// and restore nodes ferroflow's graphs do not have; TensorFlow's
 /// `import_meta_graph` then makes a new `Saver` of the variables.
-pub fn meta_graph_def(graph: &Graph) -> MetaGraphDef {
+pub fn meta_graph_def(graph: &Graph) -> Result<MetaGraphDef> {
     let mut collection_def = std::collections::HashMap::new();
     for key in graph.get_all_collection_keys() {
         let value = graph
@@ -24,16 +24,16 @@ pub fn meta_graph_def(graph: &Graph) -> MetaGraphDef {
         let kind = Kind::NodeList(NodeList { value });
         collection_def.insert(key, CollectionDef { kind: Some(kind) });
     }
-    MetaGraphDef {
+    Ok(MetaGraphDef {
         meta_info_def: Some(MetaInfoDef {
             meta_graph_version: String::new(),
             tensorflow_version: "2.21.0".into(),
             ..Default::default()
         }),
-        graph_def: Some(graph.to_graph_def()),
+        graph_def: Some(graph.to_graph_def()?),
         collection_def,
         ..Default::default()
-    }
+    })
 }
 
 /// Writes the `MetaGraphDef` of `graph` to `path`, like
@@ -53,7 +53,7 @@ pub fn export_meta_graph(
             ));
         }
     }
-    std::fs::write(path, meta_graph_def(graph).encode_to_vec())
+    std::fs::write(path, meta_graph_def(graph)?.encode_to_vec())
         .map_err(|e| Error::invalid("export_meta_graph", format!("{}: {e}", path.display())))
 }
 

@@ -8,7 +8,7 @@
 //! let g = Graph::new();
 //! let x = g.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
 //! let _y = x.mul(&x).unwrap().reduce_sum(1, false).unwrap();
-//! let def = g.to_graph_def();
+//! let def = g.to_graph_def().unwrap();
 //! let ops: Vec<&str> = def.node.iter().map(|n| n.op.as_str()).collect();
 //! assert_eq!(ops, ["Placeholder", "Mul", "Const", "Sum"]);
 //! assert_eq!(def.node[3].input, ["Mul", "Sum/reduction_indices"]);
@@ -20,7 +20,7 @@ mod meta;
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
 
 use crate::graph::Graph;
-use crate::{AttrValue, PartialShape, TensorSpec};
+use crate::{AttrValue, PartialShape, Result, TensorSpec};
 use ferroflow_io::proto::{
     attr_value, AttrValue as AttrProto, DataType, GraphDef, NodeDef, TensorProto, TensorShapeProto,
     VersionDef,
@@ -34,7 +34,7 @@ const PRODUCER: i32 = 2474;
 /// input each comes from: `T` of the first input unless listed here.
 fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
     match op_type {
-        "MergeSummary" | "Range" => &[],
+        "MergeSummary" | "Range" | "ReadVariableOp" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],
@@ -51,7 +51,7 @@ impl Graph {
     /// `name:1`, `^ctrl`), device, attributes, `T` and `_output_shapes`;
     /// constant inputs that ferroflow keeps as attributes become `Const`
     /// nodes named `<node>/<input>`, so TensorFlow can run the graph.
-    pub fn to_graph_def(&self) -> GraphDef {
+    pub fn to_graph_def(&self) -> Result<GraphDef> {
         let nodes = self.nodes();
         let mut out = Vec::with_capacity(nodes.len());
         for node in &nodes {
@@ -109,14 +109,14 @@ impl Graph {
             );
             out.push(def);
         }
-        GraphDef {
+        Ok(GraphDef {
             node: out,
             versions: Some(VersionDef {
                 producer: PRODUCER,
                 ..Default::default()
             }),
             ..Default::default()
-        }
+        })
     }
 }
 

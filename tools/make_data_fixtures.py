@@ -44,6 +44,12 @@ cases = {
     "concatenate": R(0, 2).concatenate(R(5, 7)),
     "zip": tf.data.Dataset.zip((R(0, 5), R(10, 13))),
     "filter_batch": R(0, 10).filter(lambda x: x % 3 != 0).batch(4),
+    # Epoch boundaries: batches end with each epoch, or run across them.
+    "batch_then_repeat": R(0, 5).batch(2).repeat(2),
+    "repeat_then_batch": R(0, 5).repeat(2).batch(3),
+    "repeat_then_batch_drop": R(0, 5).repeat(2).batch(3, drop_remainder=True),
+    "concatenate_then_batch": R(0, 3).concatenate(R(10, 12)).batch(2),
+    "take_repeat_enumerate": R(0, 5).take(2).repeat(3).enumerate(),
 }
 
 out = {k: elements(v) for k, v in cases.items()}

@@ -364,7 +364,7 @@ fn unbatch_rows(e: Result<Element>) -> Result<Vec<Element>> {
             "UnbatchDataset",
             format!(
                 "Input element components must have the same first dimension, got {}",
-                crate::element::describe(&e.spec())
+                e.spec()
             ),
         ));
     }

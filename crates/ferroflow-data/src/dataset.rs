@@ -35,7 +35,7 @@ pub struct Dataset {
 
 impl std::fmt::Debug for Dataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Dataset{}", crate::element::describe(&self.spec))
+        write!(f, "Dataset{}", self.spec)
     }
 }
 

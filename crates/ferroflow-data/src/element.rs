@@ -222,8 +222,8 @@ impl ElementSpec {
             op,
             format!(
                 "element {} does not match the expected spec {}",
-                describe(&element.spec()),
-                describe(self)
+                element.spec(),
+                self
             ),
         ))
     }
@@ -251,18 +251,20 @@ fn relax(a: &PartialShape, b: &PartialShape) -> PartialShape {
     }
 }
 
-/// `(int64 [2], string [])`, used in error messages.
-pub(crate) fn describe(spec: &ElementSpec) -> String {
-    let parts: Vec<String> = spec
-        .specs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let name = spec
-                .names()
-                .map_or(String::new(), |n| format!("{}: ", n[i]));
-            format!("{name}{} {}", s.dtype, s.shape.bracketed())
-        })
-        .collect();
-    format!("({})", parts.join(", "))
+/// `(int64 [2], string [])`, as error messages name element structures.
+impl std::fmt::Display for ElementSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let name = self
+                    .names()
+                    .map_or(String::new(), |n| format!("{}: ", n[i]));
+                format!("{name}{} {}", s.dtype, s.shape.bracketed())
+            })
+            .collect();
+        write!(f, "({})", parts.join(", "))
+    }
 }

@@ -172,6 +172,35 @@ fn batch_unbatch_and_friends_match_tf() {
 }
 
 #[test]
+fn epoch_boundaries_match_tf() {
+    let five = || range(0, 5);
+    check(
+        "batch_then_repeat",
+        &five().batch(2, false).unwrap().repeat(Some(2)),
+    );
+    check(
+        "repeat_then_batch",
+        &five().repeat(Some(2)).batch(3, false).unwrap(),
+    );
+    check(
+        "repeat_then_batch_drop",
+        &five().repeat(Some(2)).batch(3, true).unwrap(),
+    );
+    check(
+        "concatenate_then_batch",
+        &range(0, 3)
+            .concatenate(&range(10, 12))
+            .unwrap()
+            .batch(2, false)
+            .unwrap(),
+    );
+    check(
+        "take_repeat_enumerate",
+        &five().take(2).repeat(Some(3)).enumerate(0).unwrap(),
+    );
+}
+
+#[test]
 fn batch_of_different_shapes_is_an_error_naming_them() {
     let ds = range(1, 4).map(fill).unwrap().batch(2, false).unwrap();
     let err = ds.iter().unwrap().next().unwrap().unwrap_err().to_string();

@@ -165,6 +165,35 @@ def main():
     lines.append(fmt("random_crop", tf.stack(
         [tf.image.random_crop(batch, [2, 3, 3, 2], seed=4) for _ in range(3)])))
 
+    # Resizes under each coordinate rule, with their gradients
+    # (ResizeBilinearGrad, ResizeNearestNeighborGrad).
+    x = values([2, 4, 5, 2], -1, 1, 30)
+    for align, half in ((False, True), (False, False), (True, False)):
+        tag = "align" if align else ("half" if half else "plain")
+        for size in ([7, 3], [3, 8]):
+            suffix = "%s_%dx%d" % (tag, size[0], size[1])
+            case(lines, "resize_bilinear_" + suffix, lambda x: tf.raw_ops.ResizeBilinear(
+                images=x, size=size, align_corners=align, half_pixel_centers=half), dict(x=x))
+            case(lines, "resize_nearest_" + suffix, lambda x: tf.raw_ops.ResizeNearestNeighbor(
+                images=x, size=size, align_corners=align, half_pixel_centers=half), dict(x=x))
+
+    # QR and the orthogonal initializer (TF1's, whose stateful draw we
+    # reproduce: op seed only -> seeds (87654321, seed); graph seed only ->
+    # (graph seed, 0) for the graph's first random op).
+    for shape in ([5, 3], [3, 5], [2, 4, 4]):
+        q, r = tf.linalg.qr(values(shape, -1, 1, 31))
+        name = "qr_" + "x".join(map(str, shape))
+        lines += [fmt(name + ".q", q), fmt(name + ".r", r)]
+    for shape, gain in (([6, 4], 1.0), ([3, 7], 1.0), ([2, 2, 3, 5], 1.5)):
+        with tf.Graph().as_default():
+            init = tf.compat.v1.orthogonal_initializer(gain=gain, seed=3)
+            value = tf.compat.v1.Session().run(init(shape))
+        lines.append(fmt("orthogonal_" + "x".join(map(str, shape)), value))
+    with tf.Graph().as_default():
+        tf.compat.v1.set_random_seed(7)
+        value = tf.compat.v1.Session().run(tf.compat.v1.orthogonal_initializer()([3, 5]))
+    lines.append(fmt("orthogonal_graph_seed", value))
+
     with open(OUT, "w") as f:
         f.write("# Written by tools/make_nn_op_fixtures.py with TensorFlow %s\n" % tf.__version__)
         f.write("\n".join(lines) + "\n")

@@ -4,7 +4,7 @@
 use crate::graph::{
     Graph, NodeName, Operation, Output, Reuse, GLOBAL_VARIABLES, TRAINABLE_VARIABLES,
 };
-use crate::initializers::{filled, InitPlan, Initializer};
+use crate::initializers::{filled, orthogonalize, InitPlan, Initializer};
 use crate::ops::{
     Add, Assign, AssignKind, Distribution, Identity, MathOps, RandomStandard, VariableV2,
 };
@@ -269,6 +269,10 @@ impl Graph {
                 shift,
                 seed,
             } => self.random(distribution, shape, dtype, scale, shift, seed),
+            InitPlan::Orthogonal { flat, gain, seed } => {
+                let normal = self.random(Distribution::Normal, &flat, dtype, 1.0, 0.0, seed)?;
+                orthogonalize(&normal, shape, gain)
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! Variable initializers with TensorFlow's formulas, usable eagerly and in
-//! graphs (`tf.zeros_initializer`, `glorot_uniform`, `VarianceScaling`, …).
+//! graphs (`tf.zeros_initializer`, `glorot_uniform`, `VarianceScaling`,
+//! `orthogonal`, …).
 
-use crate::ops::{random_normal, random_uniform, truncated_normal, Distribution};
+use crate::ops::{qr, random_normal, random_uniform, truncated_normal, Distribution};
+use crate::prelude::*;
 use crate::{fail, Result};
 use ferroflow_tensor::{with_element_type, DType, Element, Shape, Tensor};
 
@@ -48,6 +50,16 @@ pub enum Initializer {
         distribution: ScalingDistribution,
         seed: Option<i64>,
     },
+    /// A random orthogonal matrix times `gain`, like
+    /// `tf.compat.v1.orthogonal_initializer(gain, seed)`: shapes of rank > 2
+    /// flatten to `[prod(shape[:-1]), shape[-1]]`. The normal draw is
+    /// TF1's stateful one (op seed rules as `random_normal`); TF2's
+    /// `tf.keras.initializers.Orthogonal(seed=s)` draws
+    /// `stateless_normal(seed=[s, 0])` instead.
+    Orthogonal {
+        gain: f64,
+        seed: Option<i64>,
+    },
 }
 
 /// What an initializer does for one shape: fill with a value, or draw a
@@ -59,6 +71,13 @@ pub enum InitPlan {
         distribution: Distribution,
         scale: f64,
         shift: f64,
+        seed: Option<i64>,
+    },
+    /// Draw a standard normal `flat` matrix (`[max(rows, cols), min(rows,
+    /// cols)]`) and make it orthogonal with [`orthogonalize`].
+    Orthogonal {
+        flat: [usize; 2],
+        gain: f64,
         seed: Option<i64>,
     },
 }
@@ -142,6 +161,11 @@ impl Initializer {
         }
     }
 
+    /// `orthogonal` with gain 1.
+    pub fn orthogonal(seed: Option<i64>) -> Self {
+        Initializer::Orthogonal { gain: 1.0, seed }
+    }
+
     /// What this initializer does for `shape`, with TensorFlow's formulas.
     pub fn plan(&self, shape: &[usize]) -> Result<InitPlan> {
         let random = |distribution, scale, shift, seed| InitPlan::Random {
@@ -198,6 +222,14 @@ impl Initializer {
                     }
                 }
             }
+            Initializer::Orthogonal { gain, seed } => {
+                let [rows, cols] = flat_matrix(shape)?;
+                InitPlan::Orthogonal {
+                    flat: [rows.max(cols), rows.min(cols)],
+                    gain,
+                    seed,
+                }
+            }
         })
     }
 
@@ -215,8 +247,63 @@ impl Initializer {
                 Distribution::Normal => random_normal(shape, shift, scale, dtype, seed),
                 Distribution::TruncatedNormal => truncated_normal(shape, shift, scale, dtype, seed),
             },
+            InitPlan::Orthogonal { flat, gain, seed } => {
+                orthogonalize(&random_normal(&flat, 0.0, 1.0, dtype, seed)?, shape, gain)
+            }
         }
     }
+}
+
+/// `[rows, cols]` of the matrix an orthogonal initializer fills for
+/// `shape`: `[prod(shape[:-1]), shape[-1]]`.
+fn flat_matrix(shape: &[usize]) -> Result<[usize; 2]> {
+    match shape.split_last() {
+        Some((&cols, rest)) if !rest.is_empty() => Ok([rest.iter().product(), cols]),
+        _ => fail!(
+            "Orthogonal",
+            "The tensor to initialize must be at least two-dimensional. Received: shape={} of rank {}.",
+            Shape::from(shape).to_tuple_string(),
+            shape.len()
+        ),
+    }
+}
+
+/// TensorFlow's orthogonal initializer after the draw: the `Q` of `normal`'s
+/// QR (`normal` is `[max(rows, cols), min(rows, cols)]`) with its columns'
+/// signs fixed by `R`'s diagonal, transposed when `rows < cols`, reshaped to
+/// `shape` and scaled by `gain`. Eager tensors and graph outputs alike.
+///
+/// ```
+/// use ferroflow_core::initializers::orthogonalize;
+/// use ferroflow_core::prelude::*;
+/// let normal = Tensor::from_vec(vec![2.0f32, 0.0, 0.0, -3.0], [2, 2]).unwrap();
+/// // normal = Q·R with Q = I, R = diag(2, -3): the sign fix flips column 1.
+/// let q = orthogonalize(&normal, &[2, 2], 1.0).unwrap();
+/// assert_eq!(q.to_vec::<f32>().unwrap(), vec![1.0, 0.0, 0.0, -1.0]);
+/// ```
+pub fn orthogonalize<H: TensorOps>(normal: &H, shape: &[usize], gain: f64) -> Result<H> {
+    let [rows, cols] = flat_matrix(shape)?;
+    let (q, r) = qr(normal)?;
+    // sign(diag(r)), as the column sums of r masked by the identity.
+    let k = rows.min(cols);
+    let eye: Vec<f64> = (0..k * k)
+        .map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.0 })
+        .collect();
+    let eye = Tensor::from_vec(eye, [k, k])?.cast(normal.dtype())?;
+    let signs = r
+        .mul(&normal.constant_like(eye)?)?
+        .reduce_sum(vec![0], false)?
+        .sign()?;
+    let mut q = q.mul(&signs)?;
+    if rows < cols {
+        q = q.transpose(&[1, 0])?;
+    }
+    let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    let q = q.reshape(&dims)?;
+    if gain == 1.0 {
+        return Ok(q);
+    }
+    q.mul(&q.scalar_like(gain)?)
 }
 
 /// A tensor of `shape` holding `v` converted to `dtype`.

@@ -1,118 +1,20 @@
 //! Neural-network ops: convolutions, pooling, normalization and losses.
 //! Values and gradients against TensorFlow 2.21 (fixtures from
 //! `tools/make_nn_op_fixtures.py`), finite-difference gradient checks in
-//! f64, graph sessions against eager, and errors.
+//! f64, graph sessions against eager, and errors. Image ops are in
+//! `image_ops.rs`.
 
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
-use ferroflow_core::ops::{
-    random_crop, Conv, ConvKind, FusedBatchNorm, Pool, PoolKind, SoftmaxCrossEntropy,
-};
+use ferroflow_core::ops::{Conv, ConvKind, FusedBatchNorm, Pool, PoolKind, SoftmaxCrossEntropy};
 use ferroflow_core::prelude::*;
 use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
-use ferroflow_core::testing::check_gradients;
 use ferroflow_core::{AttrValue, OpDef, PartialShape, Result, TensorSpec};
-use std::collections::HashMap;
 
-/// Well-spread values in [lo, hi) (a golden-ratio sequence started at
-/// `seed`), as the fixture script's `values`.
-fn values64(dims: &[usize], lo: f64, hi: f64, seed: u64) -> Vec<f64> {
-    let n: usize = dims.iter().product();
-    (0..n)
-        .map(|k| lo + (hi - lo) * ((seed as f64 * 0.1 + k as f64 * 0.61803398875) % 1.0))
-        .collect()
-}
+mod common;
 
-fn values(dims: &[usize], lo: f64, hi: f64, seed: u64) -> Tensor {
-    let v = values64(dims, lo, hi, seed);
-    Tensor::from_vec(
-        v.iter().map(|&x| x as f32).collect::<Vec<_>>(),
-        dims.to_vec(),
-    )
-    .unwrap()
-}
-
-fn values_f64(dims: &[usize], lo: f64, hi: f64, seed: u64) -> Tensor {
-    Tensor::from_vec(values64(dims, lo, hi, seed), dims.to_vec()).unwrap()
-}
-
-/// TensorFlow's results by name, as f32 tensors.
-fn fixtures() -> HashMap<String, Tensor> {
-    let text = include_str!("fixtures/nn_ops_tf.txt");
-    let mut out = HashMap::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let (head, vals) = line.split_once(" : ").unwrap();
-        let (name, shape) = head.split_once(' ').unwrap();
-        let dims: Vec<usize> = match shape {
-            "-" => vec![],
-            s => s.split(',').map(|d| d.parse().unwrap()).collect(),
-        };
-        let data: Vec<f32> = vals
-            .split_whitespace()
-            .map(|v| v.parse::<f64>().unwrap() as f32)
-            .collect();
-        out.insert(name.to_string(), Tensor::from_vec(data, dims).unwrap());
-    }
-    out
-}
-
-fn close(name: &str, got: &Tensor, want: &Tensor) {
-    assert_eq!(got.dims(), want.dims(), "{name}: shape");
-    assert!(
-        got.allclose(want, 1e-4, 1e-5),
-        "{name}: got {got}, want {want}"
-    );
-}
-
-/// Compares `f(inputs)` with the fixture `name`, and the gradient of
-/// `sum(w * f)` for each named input with `name.d<input>` where recorded.
-fn tf_case(
-    fx: &HashMap<String, Tensor>,
-    name: &str,
-    inputs: &[(&str, Tensor)],
-    f: impl Fn(&[Tensor]) -> Result<Tensor>,
-) {
-    let tape = GradientTape::new();
-    let xs: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
-    for x in &xs {
-        tape.watch(x);
-    }
-    let y = f(&xs).unwrap();
-    close(name, &y, &fx[name]);
-    let loss = y.mul(&values(y.dims(), 0.5, 2.0, 99)).unwrap();
-    let grads = tape
-        .gradient(&loss, &xs.iter().collect::<Vec<_>>())
-        .unwrap();
-    for ((key, _), g) in inputs.iter().zip(grads) {
-        let case = format!("{name}.d{key}");
-        if let Some(want) = fx.get(&case) {
-            close(&case, &g.unwrap(), want);
-        }
-    }
-}
-
-/// A finite-difference check of `f` in f64, its output weighted so that
-/// where each element goes matters.
-fn check(name: &str, inputs: &[Tensor], f: impl Fn(&[Tensor]) -> Result<Tensor>) {
-    check_gradients(
-        |v| {
-            let y = f(v)?;
-            y.mul(&values_f64(y.dims(), 0.5, 2.0, 99))
-        },
-        inputs,
-        1e-6,
-        1e-6,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
-}
-
-fn err_text<T: std::fmt::Debug>(r: Result<T>) -> String {
-    r.expect_err("expected an error").to_string()
-}
+use common::*;
 
 fn same() -> Window2d {
     Window2d::new([1, 1], Padding::Same)
@@ -886,80 +788,4 @@ fn dropout_matches_tensorflow_eager_and_graph() {
         .map(|&v| if v == 0.0 { 0.0 } else { 1.0 / 0.6 })
         .collect();
     assert!(dx.allclose(&Tensor::from_vec(want, [4, 5]).unwrap(), 1e-6, 1e-6));
-}
-
-#[test]
-fn image_ops_match_tensorflow() {
-    let fx = fixtures();
-    let img = values(&[5, 6, 2], 0.0, 1.0, 28);
-    let batch = values(&[3, 4, 5, 2], 0.0, 1.0, 29);
-    let resized = img.resize(&[7, 4], ResizeMethod::Bilinear).unwrap();
-    close("resize_bilinear", &resized, &fx["resize_bilinear"]);
-    let resized = batch
-        .resize(&[3, 8], ResizeMethod::NearestNeighbor)
-        .unwrap();
-    close("resize_nearest", &resized, &fx["resize_nearest"]);
-    close(
-        "central_crop",
-        &img.central_crop(0.5).unwrap(),
-        &fx["central_crop"],
-    );
-    let cropped = batch.central_crop(0.7).unwrap();
-    close("central_crop_batch", &cropped, &fx["central_crop_batch"]);
-    let standardized = batch.per_image_standardization().unwrap();
-    close(
-        "per_image_standardization",
-        &standardized,
-        &fx["per_image_standardization"],
-    );
-
-    type Augment = fn(&Tensor) -> Result<Tensor>;
-    let augments: [(&str, Augment); 4] = [
-        ("flip_left_right", |x| x.random_flip_left_right(Some(4))),
-        ("flip_up_down", |x| x.random_flip_up_down(Some(4))),
-        ("brightness", |x| x.random_brightness(0.3, Some(4))),
-        ("contrast", |x| x.random_contrast(0.2, 1.8, Some(4))),
-    ];
-    for (name, f) in augments {
-        for (suffix, x) in [("", &img), ("_batch", &batch)] {
-            set_random_seed(Some(6));
-            let draws: Vec<Tensor> = (0..3).map(|_| f(x).unwrap()).collect();
-            let case = format!("{name}{suffix}");
-            close(
-                &case,
-                &stack(&draws.iter().collect::<Vec<_>>(), 0).unwrap(),
-                &fx[&case],
-            );
-        }
-    }
-    set_random_seed(Some(6));
-    let crops: Vec<Tensor> = (0..3)
-        .map(|_| random_crop(&batch, &[2, 3, 3, 2], Some(4)).unwrap())
-        .collect();
-    close(
-        "random_crop",
-        &stack(&crops.iter().collect::<Vec<_>>(), 0).unwrap(),
-        &fx["random_crop"],
-    );
-
-    // Differentiable image functions.
-    let x = values_f64(&[2, 3, 4, 2], 0.0, 1.0, 7);
-    check("per_image_standardization", std::slice::from_ref(&x), |v| {
-        v[0].per_image_standardization()
-    });
-    check("central_crop", std::slice::from_ref(&x), |v| {
-        v[0].central_crop(0.5)
-    });
-    check("random_contrast", &[x], |v| {
-        set_random_seed(Some(1));
-        v[0].random_contrast(0.5, 1.5, Some(2))
-    });
-    assert_eq!(
-        err_text(values(&[4, 4], 0.0, 1.0, 1).central_crop(0.5)),
-        "central_crop: 'image' (shape (4, 4)) must have either 3 or 4 dimensions."
-    );
-    assert_eq!(
-        err_text(random_crop(&img, &[6, 6, 2], None)),
-        "random_crop: Need value.shape >= size, got [5, 6, 2] [6, 6, 2]"
-    );
 }

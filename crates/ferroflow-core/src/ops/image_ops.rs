@@ -1,16 +1,21 @@
 //! Image ops, like `tf.image`: resizing (`ResizeBilinear`,
-//! `ResizeNearestNeighbor`), `central_crop`, the random augmentations
+//! `ResizeNearestNeighbor`, with their gradients), `central_crop`, the random augmentations
 //! (flips, crop, brightness, contrast) seeded as TensorFlow's, and
 //! `per_image_standardization`. Images are `[h, w, c]` or `[n, h, w, c]`.
 
+use super::conv::same_dtypes;
+use super::manip::known_dims as known_shape;
 use super::{
-    check_arity, check_dtype, Accepts, ArrayOps, CompareOps, IndexingOps, ManipOps, MathOps,
+    check_arity, check_dtype, Accepts, ArrayOps, CompareOps, Idx, IndexingOps, ManipOps, MathOps,
     RandomSource, ReduceOps,
 };
+use crate::handle::apply1;
 use crate::{
-    fail, AttrValue, Error, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
+    fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
-use ferroflow_tensor::kernels::image::{resize_bilinear, resize_nearest};
+use ferroflow_tensor::kernels::image::{
+    resize_bilinear, resize_bilinear_grad, resize_nearest, resize_nearest_grad,
+};
 use ferroflow_tensor::{DType, Tensor};
 
 /// How `resize` computes new pixels, like `tf.image.ResizeMethod`.
@@ -22,12 +27,74 @@ pub enum ResizeMethod {
     NearestNeighbor,
 }
 
-/// Resizes NHWC `images` to `size` with TensorFlow 2's pixel centers
-/// (`half_pixel_centers=True`, `align_corners=False`).
+/// Resizes NHWC `images` to `size`, like `tf.raw_ops.ResizeBilinear` and
+/// `ResizeNearestNeighbor` (the result keeps the images' float dtype).
+/// [`Resize::new`] takes TensorFlow 2's pixel centers
+/// (`half_pixel_centers=True`, `align_corners=False`); TF1's
+/// `tf.compat.v1.image.resize_*` defaults are both `false`.
 #[derive(Debug, Clone)]
 pub struct Resize {
     pub method: ResizeMethod,
     pub size: [usize; 2],
+    /// Map the corner pixels of input and output onto each other.
+    pub align_corners: bool,
+    /// Sample at pixel centers (`(i + 0.5) * scale`).
+    pub half_pixel_centers: bool,
+}
+
+impl Resize {
+    /// A resize with TensorFlow 2's pixel centers, as `tf.image.resize`.
+    pub fn new(method: ResizeMethod, size: [usize; 2]) -> Resize {
+        Resize {
+            method,
+            size,
+            align_corners: false,
+            half_pixel_centers: true,
+        }
+    }
+}
+
+/// The `align_corners` and `half_pixel_centers` attributes.
+fn coordinate_attrs(
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> Vec<(&'static str, AttrValue)> {
+    vec![
+        ("align_corners", AttrValue::Bool(align_corners)),
+        ("half_pixel_centers", AttrValue::Bool(half_pixel_centers)),
+    ]
+}
+
+/// The `size` input TensorFlow's resize ops take, for GraphDefs.
+fn size_input(size: [usize; 2]) -> Vec<(&'static str, Tensor)> {
+    vec![("size", crate::op::int32_vector(size.map(|d| d as i64)))]
+}
+
+/// The shape rule of a resize of one 4-D float input (`what`) to `size`:
+/// `[n, size[0], size[1], c]`.
+fn resized_spec(
+    op: &str,
+    inputs: &[TensorSpec],
+    what: &str,
+    size: [usize; 2],
+) -> Result<Vec<TensorSpec>> {
+    check_arity(op, inputs, 1)?;
+    check_dtype(op, inputs, 0, Accepts::Float)?;
+    let x = &inputs[0];
+    let (n, c) = match x.shape.dims() {
+        Some(d) if d.len() != 4 => fail!(
+            op,
+            "{what} must be 4-dimensional, got shape {}",
+            x.shape.bracketed()
+        ),
+        Some(d) => (d[0], d[3]),
+        None => (None, None),
+    };
+    let [h, w] = size.map(Some);
+    Ok(vec![TensorSpec::new(
+        x.dtype,
+        PartialShape::from_dims(&[n, h, w, c]),
+    )])
 }
 
 impl OpDef for Resize {
@@ -38,37 +105,135 @@ impl OpDef for Resize {
         }
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        vec![
-            ("align_corners", AttrValue::Bool(false)),
-            ("half_pixel_centers", AttrValue::Bool(true)),
-        ]
+        coordinate_attrs(self.align_corners, self.half_pixel_centers)
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        size_input(self.size)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        let op = self.op_type();
-        check_arity(op, inputs, 1)?;
-        check_dtype(op, inputs, 0, Accepts::Float)?;
-        let x = &inputs[0];
-        let (n, c) = match x.shape.dims() {
-            Some(d) if d.len() != 4 => fail!(
-                op,
-                "input must be 4-dimensional, got shape {}",
-                x.shape.bracketed()
-            ),
-            Some(d) => (d[0], d[3]),
-            None => (None, None),
-        };
-        let [h, w] = self.size.map(Some);
-        Ok(vec![TensorSpec::new(
-            x.dtype,
-            PartialShape::from_dims(&[n, h, w, c]),
-        )])
+        resized_spec(self.op_type(), inputs, "input", self.size)
     }
     fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
         let f = match self.method {
             ResizeMethod::Bilinear => resize_bilinear,
             ResizeMethod::NearestNeighbor => resize_nearest,
         };
-        Ok(vec![f(ctx.name, inputs[0], self.size, false, true)?])
+        let (align, half) = (self.align_corners, self.half_pixel_centers);
+        Ok(vec![f(ctx.name, inputs[0], self.size, align, half)?])
+    }
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        let (align_corners, half_pixel_centers) = (self.align_corners, self.half_pixel_centers);
+        let (images, dy) = (&a.inputs[0], &a.grads[0]);
+        let dx = match self.method {
+            ResizeMethod::Bilinear => apply1(
+                ResizeBilinearGrad {
+                    align_corners,
+                    half_pixel_centers,
+                },
+                &[dy, images],
+            )?,
+            ResizeMethod::NearestNeighbor => {
+                let op = "ResizeNearestNeighborGrad";
+                let dims = known_shape(op, images)?;
+                let size = [dims[1], dims[2]];
+                let grad = ResizeNearestNeighborGrad {
+                    size,
+                    align_corners,
+                    half_pixel_centers,
+                };
+                apply1(grad, &[dy])?
+            }
+        };
+        Ok(vec![Some(dx)])
+    }
+}
+
+/// The gradient of a bilinear [`Resize`]: each output gradient spread over
+/// its four source pixels, like `tf.raw_ops.ResizeBilinearGrad`. Inputs:
+/// the output gradients, the original images (for their shape).
+#[derive(Debug, Clone, Copy)]
+pub struct ResizeBilinearGrad {
+    pub align_corners: bool,
+    pub half_pixel_centers: bool,
+}
+
+impl OpDef for ResizeBilinearGrad {
+    fn op_type(&self) -> &'static str {
+        "ResizeBilinearGrad"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        coordinate_attrs(self.align_corners, self.half_pixel_centers)
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        let op = self.op_type();
+        check_arity(op, inputs, 2)?;
+        check_dtype(op, inputs, 0, Accepts::Float)?;
+        same_dtypes(op, inputs)?;
+        for (spec, what) in inputs.iter().zip(["grads", "original_image"]) {
+            if spec.shape.rank().is_some_and(|r| r != 4) {
+                fail!(
+                    op,
+                    "{what} must be 4-dimensional, got shape {}",
+                    spec.shape.bracketed()
+                );
+            }
+        }
+        Ok(vec![inputs[1].clone()])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (dy, original) = (inputs[0], inputs[1]);
+        let [_, h, w, _] = rank4_dims(ctx.name, "original_image", original)?;
+        let (align, half) = (self.align_corners, self.half_pixel_centers);
+        let dx = resize_bilinear_grad(ctx.name, dy, [h, w], align, half)?;
+        if dx.dims() != original.dims() {
+            fail!(
+                ctx.name,
+                "grads {} do not match original_image {}",
+                dy.shape(),
+                original.shape()
+            );
+        }
+        Ok(vec![dx])
+    }
+}
+
+/// The gradient of a nearest-neighbour [`Resize`] of `size` images: each
+/// output gradient added into its source pixel, like
+/// `tf.raw_ops.ResizeNearestNeighborGrad`. Input: the output gradients.
+#[derive(Debug, Clone, Copy)]
+pub struct ResizeNearestNeighborGrad {
+    /// The original images' `[height, width]`.
+    pub size: [usize; 2],
+    pub align_corners: bool,
+    pub half_pixel_centers: bool,
+}
+
+impl OpDef for ResizeNearestNeighborGrad {
+    fn op_type(&self) -> &'static str {
+        "ResizeNearestNeighborGrad"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        coordinate_attrs(self.align_corners, self.half_pixel_centers)
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        size_input(self.size)
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        resized_spec(self.op_type(), inputs, "grads", self.size)
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let (align, half) = (self.align_corners, self.half_pixel_centers);
+        Ok(vec![resize_nearest_grad(
+            ctx.name, inputs[0], self.size, align, half,
+        )?])
+    }
+}
+
+/// The four dims of a 4-D tensor, else an error naming `op` and `what`.
+fn rank4_dims(op: &str, what: &str, t: &Tensor) -> Result<[usize; 4]> {
+    match t.dims() {
+        &[n, h, w, c] => Ok([n, h, w, c]),
+        _ => fail!(op, "{what} must be 4-dimensional, got shape {}", t.shape()),
     }
 }
 
@@ -105,10 +270,7 @@ pub trait ImageOps: RandomSource {
     /// Resizes to `size` (`[height, width]`), like `tf.image.resize(images,
     /// size, method)` (antialias off).
     fn resize(&self, size: &[usize; 2], method: ResizeMethod) -> Result<Self> {
-        let op = Resize {
-            method,
-            size: *size,
-        };
+        let op = Resize::new(method, *size);
         if image_rank("resize", self)? == 4 {
             return crate::apply1(op, &[self]);
         }
@@ -221,7 +383,8 @@ fn random_flip<H: RandomSource>(image: &H, axis_from_end: usize, seed: Option<i6
 }
 
 /// A random `size` slice of `value`, like `tf.image.random_crop(value, size,
-/// seed)`: each offset is an int32 draw modulo the room left.
+/// seed)`, eagerly or in a graph: one int32 draw per dimension, modulo the
+/// room left, gives the offsets (TensorFlow's `random_uniform` + `%`).
 ///
 /// ```
 /// use ferroflow_core::prelude::*;
@@ -229,21 +392,33 @@ fn random_flip<H: RandomSource>(image: &H, axis_from_end: usize, seed: Option<i6
 /// let x = Tensor::from_vec((0..16).map(|v| v as f32).collect::<Vec<_>>(), [4, 4]).unwrap();
 /// assert_eq!(random_crop(&x, &[2, 3], Some(1)).unwrap().dims(), &[2, 3]);
 /// ```
-pub fn random_crop(value: &Tensor, size: &[usize], seed: Option<i64>) -> Result<Tensor> {
-    let dims = value.dims();
-    if size.len() != dims.len() || size.iter().zip(dims).any(|(s, d)| s > d) {
-        return Err(Error::invalid(
+pub fn random_crop<H: RandomSource>(value: &H, size: &[usize], seed: Option<i64>) -> Result<H> {
+    let dims = known_shape("random_crop", value)?;
+    if size.len() != dims.len() || size.iter().zip(&dims).any(|(s, d)| s > d) {
+        fail!(
             "random_crop",
-            format!("Need value.shape >= size, got {:?} {size:?}", dims),
-        ));
+            "Need value.shape >= size, got {:?} {size:?}",
+            dims
+        );
     }
-    let draws = value.random_uniform_like(&[dims.len()], 0.0, i32::MAX as f64, DType::I32, seed)?;
-    let begin: Vec<usize> = draws
-        .to_vec::<i32>()?
+    let rank = dims.len();
+    let draws = value.random_uniform_like(&[rank], 0.0, i32::MAX as f64, DType::I32, seed)?;
+    let limit: Vec<i32> = dims
         .iter()
-        .zip(dims.iter().zip(size))
-        .map(|(&r, (&d, &s))| r as usize % (d - s + 1))
+        .zip(size)
+        .map(|(d, s)| (d - s + 1) as i32)
         .collect();
-    let size: Vec<i64> = size.iter().map(|&s| s as i64).collect();
-    value.slice(&begin, &size)
+    let offsets = draws.floor_mod(&value.constant_like(Tensor::from_vec(limit, [rank])?)?)?;
+    // Gathering a run of indices per cropped axis is `tf.slice` at a
+    // run-time offset.
+    let mut crop = value.clone();
+    for (axis, (&d, &s)) in dims.iter().zip(size).enumerate() {
+        if s == d {
+            continue;
+        }
+        let run = value.constant_like(Tensor::from_vec((0..s as i32).collect::<Vec<_>>(), [s])?)?;
+        let offset = offsets.index(&[Idx::At(axis as i64)])?;
+        crop = crop.gather(&run.add(&offset)?, axis as i64, 0)?;
+    }
+    Ok(crop)
 }

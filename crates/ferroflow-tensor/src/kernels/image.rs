@@ -1,5 +1,6 @@
 //! Image resizing over NHWC batches: `ResizeBilinear` and
-//! `ResizeNearestNeighbor`, with TensorFlow's `align_corners` and
+//! `ResizeNearestNeighbor` and their gradients (`ResizeBilinearGrad`,
+//! `ResizeNearestNeighborGrad`), with TensorFlow's `align_corners` and
 //! `half_pixel_centers` coordinate rules. `tf.image.resize` (TF2) uses
 //! `half_pixel_centers=true, align_corners=false`.
 //!
@@ -28,7 +29,8 @@ pub fn resize_bilinear(
     align_corners: bool,
     half_pixel_centers: bool,
 ) -> Result<Tensor> {
-    let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    let dims = rank4(op, "images", images.shape())?;
+    let r = Resize::new(op, dims, size, align_corners, half_pixel_centers)?;
     if let Some(empty) = r.empty(images) {
         return empty;
     }
@@ -71,7 +73,8 @@ pub fn resize_nearest(
     align_corners: bool,
     half_pixel_centers: bool,
 ) -> Result<Tensor> {
-    let r = Resize::new(op, images, size, align_corners, half_pixel_centers)?;
+    let dims = rank4(op, "images", images.shape())?;
+    let r = Resize::new(op, dims, size, align_corners, half_pixel_centers)?;
     if let Some(empty) = r.empty(images) {
         return empty;
     }
@@ -86,6 +89,86 @@ pub fn resize_nearest(
             }
         }),
         _ => Err(float_error(op, images))
+    )
+}
+
+/// The gradient of [`resize_bilinear`]: spreads each of `grads` (`[n,
+/// out_h, out_w, c]`) over the four source pixels it was interpolated
+/// from, giving `[n, original[0], original[1], c]`, like
+/// `tf.raw_ops.ResizeBilinearGrad(grads, original_image, align_corners,
+/// half_pixel_centers)` (here `grads` has the image's float dtype).
+///
+/// ```
+/// use ferroflow_tensor::{kernels::image::resize_bilinear_grad, Tensor};
+/// let dy = Tensor::from_vec(vec![1.0f32, 1.0, 1.0, 1.0], [1, 1, 4, 1]).unwrap();
+/// let dx = resize_bilinear_grad("ResizeBilinearGrad", &dy, [1, 2], false, true).unwrap();
+/// assert_eq!(dx.to_vec::<f32>().unwrap(), vec![2.0, 2.0]);
+/// ```
+pub fn resize_bilinear_grad(
+    op: &str,
+    grads: &Tensor,
+    original: [usize; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> Result<Tensor> {
+    let r = Resize::of_grads(op, grads, original, align_corners, half_pixel_centers)?;
+    let ([h, w], c) = (r.size, r.c);
+    let ys: Vec<Lerp> = (0..h).map(|i| r.lerp(0, i)).collect();
+    let xs: Vec<Lerp> = (0..w).map(|i| r.lerp(1, i)).collect();
+    let width = original[1];
+    with_float_type!(grads.dtype(),
+        T => r.scatter::<T>(grads.as_slice()?, |dy_row, image, oy| {
+            let y = ys[oy];
+            let (top, bottom) = (y.lower * width, y.upper * width);
+            let yl = T::from_f64(y.lerp as f64);
+            for (dy, x) in dy_row.chunks_exact(c.max(1)).zip(&xs) {
+                let xl = T::from_f64(x.lerp as f64);
+                for (ch, &g) in dy.iter().enumerate() {
+                    let (gt, gb) = (g * (T::one() - yl), g * yl);
+                    image[(top + x.lower) * c + ch] += gt * (T::one() - xl);
+                    image[(top + x.upper) * c + ch] += gt * xl;
+                    image[(bottom + x.lower) * c + ch] += gb * (T::one() - xl);
+                    image[(bottom + x.upper) * c + ch] += gb * xl;
+                }
+            }
+        }),
+        _ => Err(float_error(op, grads))
+    )
+}
+
+/// The gradient of [`resize_nearest`]: adds each of `grads` (`[n, out_h,
+/// out_w, c]`) into the pixel it was copied from, giving `[n, original[0],
+/// original[1], c]`, like `tf.raw_ops.ResizeNearestNeighborGrad(grads,
+/// size, align_corners, half_pixel_centers)`.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::image::resize_nearest_grad, Tensor};
+/// let dy = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 4, 1]).unwrap();
+/// let dx = resize_nearest_grad("ResizeNearestNeighborGrad", &dy, [1, 2], false, true).unwrap();
+/// assert_eq!(dx.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
+/// ```
+pub fn resize_nearest_grad(
+    op: &str,
+    grads: &Tensor,
+    original: [usize; 2],
+    align_corners: bool,
+    half_pixel_centers: bool,
+) -> Result<Tensor> {
+    let r = Resize::of_grads(op, grads, original, align_corners, half_pixel_centers)?;
+    let ([h, w], c) = (r.size, r.c);
+    let ys: Vec<usize> = (0..h).map(|i| r.nearest(0, i)).collect();
+    let xs: Vec<usize> = (0..w).map(|i| r.nearest(1, i)).collect();
+    let width = original[1];
+    with_float_type!(grads.dtype(),
+        T => r.scatter::<T>(grads.as_slice()?, |dy_row, image, oy| {
+            let row = ys[oy] * width;
+            for (dy, &x) in dy_row.chunks_exact(c.max(1)).zip(&xs) {
+                for (to, &g) in image[(row + x) * c..(row + x + 1) * c].iter_mut().zip(dy) {
+                    *to += g;
+                }
+            }
+        }),
+        _ => Err(float_error(op, grads))
     )
 }
 
@@ -110,14 +193,14 @@ struct Resize {
 }
 
 impl Resize {
+    /// Checks a resize of `[n, h, w, c]` images to `size`.
     fn new(
         op: &str,
-        images: &Tensor,
+        [n, h, w, c]: [usize; 4],
         size: [usize; 2],
         align_corners: bool,
         half_pixel_centers: bool,
     ) -> Result<Resize> {
-        let [n, h, w, c] = rank4(op, "images", images.shape())?;
         if align_corners && half_pixel_centers {
             crate::bail!(
                 op,
@@ -131,9 +214,10 @@ impl Resize {
             crate::bail!(
                 op,
                 "input image must be of non-zero size, got shape {}",
-                images.shape()
+                crate::Shape::from([n, h, w, c])
             );
         }
+        crate::Shape::from([n, h, w, c]).checked_num_elements(op)?;
         crate::Shape::from([n, size[0], size[1], c]).checked_num_elements(op)?;
         let scale = |input: usize, out: usize| {
             if align_corners && out > 1 {
@@ -151,6 +235,20 @@ impl Resize {
             align_corners,
             half_pixel_centers,
         })
+    }
+
+    /// The resize whose output gradients are `grads` (`[n, out_h, out_w,
+    /// c]`) and whose input images are `original` (`[h, w]`) in size.
+    fn of_grads(
+        op: &str,
+        grads: &Tensor,
+        original: [usize; 2],
+        align_corners: bool,
+        half_pixel_centers: bool,
+    ) -> Result<Resize> {
+        let [n, h, w, c] = rank4(op, "grads", grads.shape())?;
+        let images = [n, original[0], original[1], c];
+        Resize::new(op, images, [h, w], align_corners, half_pixel_centers)
     }
 
     /// The (empty) result when there is nothing to compute, so that no
@@ -214,5 +312,24 @@ impl Resize {
             fill(&x[n * in_img..(n + 1) * in_img], row, oy);
         });
         Tensor::from_vec(out, [self.n, self.size[0], self.size[1], self.c])
+    }
+
+    /// Builds the gradient image by image (in parallel): `add(dy_row,
+    /// image, oy)` adds output row `oy`'s gradients into its source image.
+    fn scatter<T: FloatElement>(
+        &self,
+        dy: &[T],
+        add: impl Fn(&[T], &mut [T], usize) + Sync,
+    ) -> Result<Tensor> {
+        let [h, w] = self.input;
+        let dy_row = self.size[1] * self.c;
+        let mut out = vec![T::zero(); self.n * h * w * self.c];
+        par_chunks(&mut out, h * w * self.c, |n, image| {
+            for oy in 0..self.size[0] {
+                let at = (n * self.size[0] + oy) * dy_row;
+                add(&dy[at..at + dy_row], image, oy);
+            }
+        });
+        Tensor::from_vec(out, [self.n, h, w, self.c])
     }
 }

@@ -10,6 +10,7 @@ pub mod depthwise;
 pub mod elementwise;
 pub mod image;
 pub mod index;
+pub mod linalg;
 pub mod matmul;
 pub mod norm;
 pub mod pool;

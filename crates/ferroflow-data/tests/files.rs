@@ -111,6 +111,38 @@ fn corrupt_record_is_an_error_at_its_element() {
 }
 
 #[test]
+fn every_kind_of_damage_is_an_error_naming_file_and_offset() {
+    let dir = temp_dir("tfrecord_damage");
+    let path = dir.join("d.tfrecord");
+    // Four records of 4 bytes: each takes 12 + 4 + 4 = 20 bytes.
+    write_records(&path, Compression::None, &records("abc", 4));
+    let clean = std::fs::read(&path).unwrap();
+    let second = 20;
+    // (what, damaged bytes): length, its CRC, data, data CRC, a cut file.
+    let flip = |i: usize| {
+        let mut b = clean.clone();
+        b[i] ^= 0x04;
+        b
+    };
+    for (what, bytes, offset) in [
+        ("length", flip(second + 1), second),
+        ("length crc", flip(second + 9), second),
+        ("data", flip(second + 13), second + 12),
+        ("data crc", flip(second + 17), second + 12),
+        ("truncated", clean[..second + 15].to_vec(), second),
+    ] {
+        std::fs::write(&path, bytes).unwrap();
+        let ds = Dataset::tfrecord([&path], TfRecordOptions::default()).unwrap();
+        let items: Vec<_> = ds.iter().unwrap().collect();
+        assert_eq!(items.len(), 2, "{what}");
+        assert!(items[0].is_ok(), "{what}");
+        let err = items[1].as_ref().unwrap_err().to_string();
+        let want = format!("{}: corrupt data at offset {offset}", path.display());
+        assert!(err.starts_with(&want), "{what}: {err}");
+    }
+}
+
+#[test]
 fn text_lines_strip_line_endings() {
     let dir = temp_dir("text_lines");
     std::fs::write(dir.join("a.txt"), "one\r\ntwo\n\nlast").unwrap();

@@ -7,14 +7,18 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
   tf_graph.json  the output tensor's name and its value for the test's `x`
   tf_meta/       the seeds' Saver flow: mymodel-10.{index,data,meta}, the
                  `checkpoint` file and w1's saved value (expected.json)
+  tf_control_flow.{pb,json}  tf.cond / tf.while_loop / tf.case in control
+                 flow v2 (StatelessIf, StatelessWhile) and their values
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
 export_graph_def_for_tensorflow`) into TensorFlow, runs its initializers and
 asserts TensorFlow computes ferroflow's numbers, then does the same from
-ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore), and
-with an eagerly traced model (`FERROFLOW_INTEROP_DIR=DIR cargo test -p
-ferroflow-core --test trace export_traced_graph_for_tensorflow`).
+ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore), with
+an eagerly traced model (tests/trace.rs) and with cond / while_loop / case
+graphs (tests/saved_control_flow.rs): run `FERROFLOW_INTEROP_DIR=DIR cargo
+test -p ferroflow-core --test saved_graphs --test trace --test
+saved_control_flow export_` first.
 
 Run with python3 (TensorFlow 2.21).
 """
@@ -53,7 +57,36 @@ def generate():
         json.dump({"output": y.name, "y": value.tolist(),
                    "tensorflow_version": tf.__version__}, f, indent=1)
     make_seed_meta_graph(os.path.join(FIXTURES, "tf_meta"))
+    make_control_flow(FIXTURES)
     print("wrote", FIXTURES)
+
+
+def make_control_flow(out):
+    """TF2 control flow (v2: StatelessIf / StatelessWhile with their branch
+    and body functions in the library) built with tf.compat.v1:
+    tf_control_flow.pb and the outputs for two values of `x`
+    (tf_control_flow.json)."""
+    tf1.enable_control_flow_v2()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf1.placeholder(tf.float32, [2], name="x")
+        w = tf.constant([1.5, -2.0], name="w")
+        y = tf.cond(tf.reduce_sum(x) > 0.0, lambda: x * w, lambda: tf.square(x) - w, name="cond")
+        _, z = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x + w),
+                             [tf.constant(0), x], name="while")
+        c = tf.case([(x[0] > 1.0, lambda: x + 1.0), (x[1] > 1.0, lambda: x * 3.0)],
+                    default=lambda: -x, name="case")
+        outputs = [y, z, c]
+        values = {}
+        with tf1.Session() as sess:
+            for key, value in {"pos": [1.0, 2.0], "neg": [-3.0, 0.5]}.items():
+                got = sess.run(outputs, {x: np.array(value, np.float32)})
+                values[key] = {"x": value, "outputs": [v.tolist() for v in got]}
+    with open(os.path.join(out, "tf_control_flow.pb"), "wb") as f:
+        f.write(graph.as_graph_def().SerializeToString())
+    with open(os.path.join(out, "tf_control_flow.json"), "w") as f:
+        json.dump({"outputs": [t.name for t in outputs], "runs": values,
+                   "tensorflow_version": tf.__version__}, f, indent=1)
 
 
 def make_seed_meta_graph(out):
@@ -122,6 +155,23 @@ def check(directory):
                                    err_msg=name)
     print("TensorFlow import_meta_graph + Saver.restore of ferroflow's checkpoint: same values")
     check_traced(directory)
+    check_control_flow(directory)
+
+
+def check_control_flow(directory):
+    """ferroflow's cond / while_loop / case and a cond gradient, exported as
+    If / While nodes with their functions in the library
+    (tests/saved_control_flow.rs): TensorFlow computes ferroflow's values."""
+    expected, graph = load(directory, "control_flow.pb", "control_flow.json")
+    ops = sorted({op.type for op in graph.get_operations()})
+    assert "If" in ops and "While" in ops, ops
+    with graph.as_default(), tf1.Session() as sess:
+        for run in expected["runs"]:
+            got = sess.run(expected["outputs"], {"x:0": np.array(run["x"], np.float32)})
+            for name, value, want in zip(expected["outputs"], got, run["outputs"]):
+                np.testing.assert_allclose(value.reshape(-1), want, rtol=1e-6, err_msg=name)
+    print("TensorFlow runs ferroflow's If/While graph (%d functions):" %
+          len(graph.as_graph_def().library.function), expected["outputs"])
 
 
 def check_traced(directory):

@@ -129,6 +129,9 @@ pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>>;
     /// The gradient rule adding nodes to a graph.
     fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>>;
+    /// The op as `Any`, so code that knows an op type (GraphDef export of
+    /// control flow) can reach its fields.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl<T: OpDef> Op for T {
@@ -164,5 +167,8 @@ impl<T: OpDef> Op for T {
     }
     fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>> {
         OpDef::gradient(self, args)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

@@ -11,13 +11,13 @@ use std::sync::Arc;
 /// like TensorFlow's `If` op (what TF2's `tf.cond` builds in a graph).
 #[derive(Debug, Clone)]
 pub struct If {
-    then_branch: FuncGraph,
-    else_branch: FuncGraph,
+    pub(crate) then_branch: FuncGraph,
+    pub(crate) else_branch: FuncGraph,
     outputs: Vec<TensorSpec>,
 }
 
 impl If {
-    fn new(then_branch: FuncGraph, else_branch: FuncGraph) -> Result<If> {
+    pub(crate) fn new(then_branch: FuncGraph, else_branch: FuncGraph) -> Result<If> {
         let outputs = merge_specs(&then_branch.output_specs(), &else_branch.output_specs())?;
         Ok(If {
             then_branch,

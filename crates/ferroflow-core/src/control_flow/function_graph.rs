@@ -105,7 +105,7 @@ fn placeholder(graph: &Graph, spec: &TensorSpec) -> Result<Output> {
 }
 
 impl FuncGraph {
-    fn new(graph: &Graph, inputs: Vec<Output>, outputs: Vec<Output>) -> FuncGraph {
+    pub(crate) fn new(graph: &Graph, inputs: Vec<Output>, outputs: Vec<Output>) -> FuncGraph {
         FuncGraph {
             inputs,
             outputs,
@@ -113,8 +113,14 @@ impl FuncGraph {
         }
     }
 
-    fn graph(&self) -> &Graph {
+    pub(crate) fn graph(&self) -> &Graph {
         self.exec.graph()
+    }
+
+    /// A number identifying this function (shared by its clones), so a
+    /// GraphDef's library holds each function once.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.exec) as usize
     }
 
     /// The static specs of the outputs.

@@ -22,6 +22,7 @@ mod function_graph;
 mod while_loop;
 
 pub use cond::If;
+pub(crate) use function_graph::FuncGraph;
 pub use while_loop::{While, WhileGrad};
 
 use crate::graph::Output;

@@ -16,9 +16,17 @@ use std::sync::Arc;
 /// outputs: the final loop variables.
 #[derive(Debug, Clone)]
 pub struct While {
-    cond: FuncGraph,
-    body: FuncGraph,
-    vars: Vec<TensorSpec>,
+    pub(crate) cond: FuncGraph,
+    pub(crate) body: FuncGraph,
+    pub(crate) vars: Vec<TensorSpec>,
+}
+
+impl While {
+    /// A loop over `vars` (the specs of the loop variables) whose
+    /// condition and body take the variables, then the captured tensors.
+    pub(crate) fn new(cond: FuncGraph, body: FuncGraph, vars: Vec<TensorSpec>) -> While {
+        While { cond, body, vars }
+    }
 }
 
 /// Runs the loop on `inputs` (variables, then captures); with `keep`, also
@@ -229,7 +237,7 @@ where
     let (mut funcs, captured) = link(vec![cond_traced, body_traced])?;
     let body = funcs.pop().expect("link returns one function per trace");
     let cond = funcs.pop().expect("link returns one function per trace");
-    let op = While { cond, body, vars };
+    let op = While::new(cond, body, vars);
     let args: Vec<&Output> = loop_vars.iter().chain(&captured).collect();
     graph.add_op(Arc::new(op), &args, None)
 }

@@ -1,11 +1,14 @@
 //! `Graph::import_graph_def`: rebuilding ops from `NodeDef`s, through a
 //! registry from TensorFlow op type to constructor.
 
+use super::functions;
 use crate::graph::{Graph, NodeName, Output};
 use crate::ops::*;
 use crate::summary_ops::{MergeSummary, SummaryKind, SummaryOp};
 use crate::{Error, Op, PartialShape, Result};
-use ferroflow_io::proto::{attr_value::Value, DataType, GraphDef, NodeDef, TensorShapeProto};
+use ferroflow_io::proto::{
+    attr_value::Value, DataType, FunctionDefLibrary, GraphDef, NodeDef, TensorShapeProto,
+};
 use ferroflow_tensor::kernels::index::StridedSliceSpec;
 use ferroflow_tensor::kernels::reduce::ReduceKind;
 use ferroflow_tensor::{DType, Tensor};
@@ -528,23 +531,34 @@ impl Graph {
     /// assert_eq!(out[0].to_scalar::<f32>().unwrap(), 5.0);
     /// ```
     pub fn import_graph_def(&self, graph_def: &GraphDef) -> Result<()> {
-        let by_name: HashMap<&str, &NodeDef> = graph_def
-            .node
-            .iter()
-            .map(|n| (n.name.as_str(), n))
-            .collect();
+        self.import_nodes(&graph_def.node, graph_def.library.as_ref())
+    }
+
+    /// Adds `nodes` (in an order where inputs come first), whose `If` and
+    /// `While` nodes name functions of `library`.
+    pub(super) fn import_nodes(
+        &self,
+        nodes: &[NodeDef],
+        library: Option<&FunctionDefLibrary>,
+    ) -> Result<()> {
+        let by_name: HashMap<&str, &NodeDef> = nodes.iter().map(|n| (n.name.as_str(), n)).collect();
         let plain: HashMap<&'static str, Arc<dyn Op>> = plain_ops()
             .into_iter()
             .map(|op| (op.op_type(), op))
             .collect();
-        let mut built = Vec::with_capacity(graph_def.node.len());
+        let mut built = Vec::with_capacity(nodes.len());
         let mut data_used: HashSet<&str> = HashSet::new();
-        for def in &graph_def.node {
+        for def in nodes {
             let cx = Ctx {
                 def,
                 by_name: &by_name,
             };
-            let (op, data) = build(&cx, &plain)?;
+            let (op, data) = if functions::is_control_flow(&def.op) {
+                let n = def.input.iter().filter(|i| !i.starts_with('^')).count();
+                (functions::import_op(self, def, library)?, (0..n).collect())
+            } else {
+                build(&cx, &plain)?
+            };
             let data_inputs: Vec<&str> = data.iter().map(|&i| def.input[i].as_str()).collect();
             data_used.extend(data_inputs.iter().map(|i| node_name(i)));
             data_used.extend(
@@ -559,7 +573,7 @@ impl Graph {
         for (def, op, data_inputs) in built {
             if def.op == "Const"
                 && !data_used.contains(def.name.as_str())
-                && by_name_consumed(graph_def, &def.name)
+                && consumed(nodes, &def.name)
             {
                 continue;
             }
@@ -600,10 +614,9 @@ impl Graph {
     }
 }
 
-/// True if some node of `graph_def` takes `name` as an input.
-fn by_name_consumed(graph_def: &GraphDef, name: &str) -> bool {
-    graph_def
-        .node
+/// True if some node of `nodes` takes `name` as an input.
+fn consumed(nodes: &[NodeDef], name: &str) -> bool {
+    nodes
         .iter()
         .any(|n| n.input.iter().any(|i| node_name(i) == name))
 }

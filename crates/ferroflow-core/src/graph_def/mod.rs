@@ -14,18 +14,21 @@
 //! assert_eq!(def.node[3].input, ["Mul", "Sum/reduction_indices"]);
 //! ```
 
+mod functions;
 mod import;
 mod meta;
+mod op_outputs;
 
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
 
-use crate::graph::Graph;
-use crate::{AttrValue, PartialShape, Result, TensorSpec};
+use crate::graph::{Graph, Node, NodeId};
+use crate::{fail, AttrValue, PartialShape, Result, TensorSpec};
 use ferroflow_io::proto::{
     attr_value, AttrValue as AttrProto, DataType, GraphDef, NodeDef, TensorProto, TensorShapeProto,
     VersionDef,
 };
 use ferroflow_tensor::{DType, Tensor};
+use functions::{Library, Naming};
 
 /// The GraphDef producer version written (TensorFlow 2.21's).
 const PRODUCER: i32 = 2474;
@@ -34,7 +37,7 @@ const PRODUCER: i32 = 2474;
 /// input each comes from: `T` of the first input unless listed here.
 fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
     match op_type {
-        "MergeSummary" | "Range" | "ReadVariableOp" => &[],
+        "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],
@@ -51,66 +54,22 @@ impl Graph {
     /// `name:1`, `^ctrl`), device, attributes, `T` and `_output_shapes`;
     /// constant inputs that ferroflow keeps as attributes become `Const`
     /// nodes named `<node>/<input>`, so TensorFlow can run the graph.
+    /// `cond` and `while_loop` nodes become TF2's `If` and `While` with
+    /// their branch, condition and body graphs in the `FunctionDefLibrary`.
+    ///
+    /// A node with no TensorFlow form is an error naming it: `WhileGrad`
+    /// (the gradient of a `while_loop`), or, inside a function, an op whose
+    /// TensorFlow output names ferroflow does not know.
     pub fn to_graph_def(&self) -> Result<GraphDef> {
         let nodes = self.nodes();
+        let mut library = Library::default();
         let mut out = Vec::with_capacity(nodes.len());
-        for node in &nodes {
-            let specs: Vec<TensorSpec> = node
-                .inputs
-                .iter()
-                .map(|&(n, i)| nodes[n].outputs[i].clone())
-                .collect();
-            let mut def = NodeDef::new(&node.name, node.op.op_type());
-            def.device = node.device.clone();
-            if let Some(var) = node.op.tf_ref_input() {
-                def.input.push(var.to_string());
-            }
-            def.input.extend(node.inputs.iter().map(|&(n, i)| match i {
-                0 => nodes[n].name.clone(),
-                i => format!("{}:{i}", nodes[n].name),
-            }));
-            let tf_inputs = node.op.tf_inputs(&specs);
-            // The dtypes of the TF form's inputs, for `T` and its kin.
-            let dtypes: Vec<DType> = specs
-                .iter()
-                .map(|s| s.dtype)
-                .chain(tf_inputs.iter().map(|(_, t)| t.dtype()))
-                .collect();
-            for (input, value) in tf_inputs {
-                let name = format!("{}/{input}", node.name);
-                out.push(const_node(&name, &value, &node.device));
-                def.input.push(name);
-            }
-            def.input.extend(
-                node.control_inputs
-                    .iter()
-                    .map(|&c| format!("^{}", nodes[c].name)),
-            );
-            let attrs = node.op.attrs();
-            for &(key, input) in input_dtype_attrs(node.op.op_type()) {
-                if let Some(&dtype) = dtypes.get(input) {
-                    def.attr.insert(key.into(), AttrProto::dtype(dtype.into()));
-                }
-            }
-            if LIST_OPS.contains(&node.op.op_type()) {
-                def.attr
-                    .insert("N".into(), AttrProto::int(node.inputs.len() as i64));
-            }
-            for (key, value) in attrs {
-                def.attr.insert(key.into(), attr_proto(&value));
-            }
-            let shapes = node.outputs.iter().map(|s| shape_proto(&s.shape)).collect();
-            def.attr.insert(
-                "_output_shapes".into(),
-                AttrProto::list(attr_value::ListValue {
-                    shape: shapes,
-                    ..Default::default()
-                }),
-            );
-            out.push(def);
+        for id in 0..nodes.len() {
+            out.extend(node_defs(&nodes, id, &Naming::Graph, &mut library)?);
         }
         Ok(GraphDef {
             node: out,
+            library: library.into_proto(),
             versions: Some(VersionDef {
                 producer: PRODUCER,
                 ..Default::default()
@@ -118,6 +77,80 @@ impl Graph {
             ..Default::default()
         })
     }
+}
+
+/// The `NodeDef` of node `id`, after the `Const` nodes of its constant
+/// inputs; functions it calls are added to `library`.
+fn node_defs(
+    nodes: &[Node],
+    id: NodeId,
+    naming: &Naming,
+    library: &mut Library,
+) -> Result<Vec<NodeDef>> {
+    let node = &nodes[id];
+    let mut out = Vec::new();
+    let specs: Vec<TensorSpec> = node
+        .inputs
+        .iter()
+        .map(|&(n, i)| nodes[n].outputs[i].clone())
+        .collect();
+    let mut def = NodeDef::new(&node.name, node.op.op_type());
+    def.device = node.device.clone();
+    if let Some(var) = node.op.tf_ref_input() {
+        if let Naming::Function(_) = naming {
+            fail!(
+                "to_graph_def",
+                "node '{}' assigns the ref variable '{var}' inside a function, which TensorFlow does not allow",
+                node.name
+            );
+        }
+        def.input.push(var.to_string());
+    }
+    for &(n, i) in &node.inputs {
+        def.input.push(naming.tensor(nodes, n, i)?);
+    }
+    let tf_inputs = node.op.tf_inputs(&specs);
+    // The dtypes of the TF form's inputs, for `T` and its kin.
+    let dtypes: Vec<DType> = specs
+        .iter()
+        .map(|s| s.dtype)
+        .chain(tf_inputs.iter().map(|(_, t)| t.dtype()))
+        .collect();
+    for (input, value) in tf_inputs {
+        let name = format!("{}/{input}", node.name);
+        out.push(const_node(&name, &value, &node.device));
+        def.input.push(naming.constant(&name));
+    }
+    def.input.extend(
+        node.control_inputs
+            .iter()
+            .map(|&c| format!("^{}", nodes[c].name)),
+    );
+    for &(key, input) in input_dtype_attrs(node.op.op_type()) {
+        if let Some(&dtype) = dtypes.get(input) {
+            def.attr.insert(key.into(), AttrProto::dtype(dtype.into()));
+        }
+    }
+    if LIST_OPS.contains(&node.op.op_type()) {
+        def.attr
+            .insert("N".into(), AttrProto::int(node.inputs.len() as i64));
+    }
+    for (key, value) in node.op.attrs() {
+        def.attr.insert(key.into(), attr_proto(&value));
+    }
+    let mut output_shapes = attr_value::ListValue {
+        shape: node.outputs.iter().map(|s| shape_proto(&s.shape)).collect(),
+        ..Default::default()
+    };
+    if let Some(cf) = functions::control_flow_attrs(node, &specs, library)? {
+        def.attr
+            .extend(cf.attrs.into_iter().map(|(k, v)| (k.to_string(), v)));
+        output_shapes = cf.output_shapes;
+    }
+    def.attr
+        .insert("_output_shapes".into(), AttrProto::list(output_shapes));
+    out.push(def);
+    Ok(out)
 }
 
 /// A `Const` node holding `value`.

@@ -41,17 +41,135 @@ pub struct VersionDef {
     pub bad_consumers: Vec<i32>,
 }
 
-/// The function library of a graph. ferroflow does not interpret functions:
-/// their definitions (field 1) and gradients (field 2) are kept as raw bytes
-/// so a graph read from TF keeps them when written back.
+/// The function library of a graph (`function.proto`): the functions that
+/// `If`/`While` nodes and function calls name in their `func` attributes.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct FunctionDefLibrary {
-    /// Serialized `FunctionDef` messages.
-    #[prost(bytes = "vec", repeated, tag = "1")]
-    pub function: Vec<Vec<u8>>,
-    /// Serialized `GradientDef` messages.
-    #[prost(bytes = "vec", repeated, tag = "2")]
-    pub gradient: Vec<Vec<u8>>,
+    #[prost(message, repeated, tag = "1")]
+    pub function: Vec<FunctionDef>,
+    #[prost(message, repeated, tag = "2")]
+    pub gradient: Vec<GradientDef>,
+}
+
+/// A function: its signature, the nodes of its body and which node outputs
+/// it returns.
+///
+/// Body nodes name their inputs `arg` (an input argument of the signature)
+/// or `node:output_arg:index` (the `index`-th tensor of a node's output
+/// argument, named as in the node's OpDef), or `^node`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct FunctionDef {
+    #[prost(message, optional, tag = "1")]
+    pub signature: Option<OpDef>,
+    #[prost(map = "string, message", tag = "5")]
+    pub attr: HashMap<String, AttrValue>,
+    /// Attributes of the input arguments, by argument index.
+    #[prost(map = "uint32, message", tag = "7")]
+    pub arg_attr: HashMap<u32, function_def::ArgAttrs>,
+    #[prost(map = "uint32, uint32", tag = "8")]
+    pub resource_arg_unique_id: HashMap<u32, u32>,
+    #[prost(message, repeated, tag = "3")]
+    pub node_def: Vec<NodeDef>,
+    /// Output argument name to the body tensor it returns.
+    #[prost(map = "string, string", tag = "4")]
+    pub ret: HashMap<String, String>,
+    #[prost(map = "string, string", tag = "6")]
+    pub control_ret: HashMap<String, String>,
+}
+
+/// Nested messages of [`FunctionDef`].
+pub mod function_def {
+    use super::*;
+
+    /// Attributes of one argument (`_output_shapes`, `_user_specified_name`).
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ArgAttrs {
+        #[prost(map = "string, message", tag = "1")]
+        pub attr: HashMap<String, AttrValue>,
+    }
+}
+
+/// The gradient function registered for a function.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct GradientDef {
+    #[prost(string, tag = "1")]
+    pub function_name: String,
+    #[prost(string, tag = "2")]
+    pub gradient_func: String,
+}
+
+/// An op's (or a function's) interface (`op_def.proto`): arguments,
+/// attributes and flags. Deprecation and full-type fields are not kept.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct OpDef {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    #[prost(message, repeated, tag = "2")]
+    pub input_arg: Vec<op_def::ArgDef>,
+    #[prost(message, repeated, tag = "3")]
+    pub output_arg: Vec<op_def::ArgDef>,
+    #[prost(string, repeated, tag = "20")]
+    pub control_output: Vec<String>,
+    #[prost(message, repeated, tag = "4")]
+    pub attr: Vec<op_def::AttrDef>,
+    #[prost(string, tag = "5")]
+    pub summary: String,
+    #[prost(string, tag = "6")]
+    pub description: String,
+    #[prost(bool, tag = "18")]
+    pub is_commutative: bool,
+    #[prost(bool, tag = "16")]
+    pub is_aggregate: bool,
+    #[prost(bool, tag = "17")]
+    pub is_stateful: bool,
+    #[prost(bool, tag = "19")]
+    pub allows_uninitialized_input: bool,
+    #[prost(bool, tag = "21")]
+    pub is_distributed_communication: bool,
+}
+
+/// Nested messages of [`OpDef`].
+pub mod op_def {
+    use super::*;
+
+    /// One input or output argument: a name and a type, fixed or named by
+    /// an attribute.
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ArgDef {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        #[prost(string, tag = "2")]
+        pub description: String,
+        #[prost(enumeration = "DataType", tag = "3")]
+        pub r#type: i32,
+        #[prost(string, tag = "4")]
+        pub type_attr: String,
+        #[prost(string, tag = "5")]
+        pub number_attr: String,
+        #[prost(string, tag = "6")]
+        pub type_list_attr: String,
+        #[prost(bool, tag = "16")]
+        pub is_ref: bool,
+    }
+
+    /// One attribute: name, type (`"int"`, `"list(type)"`) and default.
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct AttrDef {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        #[prost(string, tag = "2")]
+        pub r#type: String,
+        #[prost(message, optional, tag = "3")]
+        pub default_value: Option<AttrValue>,
+        #[prost(string, tag = "4")]
+        pub description: String,
+        #[prost(bool, tag = "5")]
+        pub has_minimum: bool,
+        #[prost(int64, tag = "6")]
+        pub minimum: i64,
+        #[prost(message, optional, tag = "7")]
+        pub allowed_values: Option<AttrValue>,
+    }
 }
 
 /// One operation of a graph.
@@ -186,6 +304,15 @@ impl AttrValue {
     /// A `list(...)` attribute (`strides: [1, 2, 2, 1]` is `ListValue{i}`).
     pub fn list(list: ListValue) -> Self {
         AttrValue::of(attr_value::Value::List(list))
+    }
+
+    /// A `func` attribute naming a function of the library (`If`'s
+    /// `then_branch`).
+    pub fn func(name: impl Into<String>) -> Self {
+        AttrValue::of(attr_value::Value::Func(NameAttrList {
+            name: name.into(),
+            attr: HashMap::new(),
+        }))
     }
 }
 

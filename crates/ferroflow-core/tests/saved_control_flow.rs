@@ -1,0 +1,255 @@
+//! `cond`, `case` and `while_loop` in GraphDefs: export as TF2's `If` and
+//! `While` with their functions in the library, import of what we export
+//! and of TensorFlow's own control flow v2 graphs
+//! (`tools/check_graph_interop.py`).
+
+// `&[x.clone()]` mirrors TensorFlow's list arguments; `from_ref` would not.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
+use ferroflow_core::control_flow::{case, cond, while_loop, Branch};
+use ferroflow_core::gradients::gradients;
+use ferroflow_core::graph::{Graph, Output};
+use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
+use ferroflow_io::proto::{attr_value::Value, GraphDef, NodeDef};
+use prost::Message;
+use std::path::{Path, PathBuf};
+
+const XS: [[f32; 2]; 2] = [[1.0, 2.0], [-3.0, 0.5]];
+
+/// `cond(sum(x) > 0, x * w, x² - w)`, a loop `v = v * x + w` three times,
+/// a three-way `case`, and the gradient of the `cond` (an `If` of the
+/// branches' gradients): the model of TF's fixture, plus a gradient.
+fn model(g: &Graph) -> (Output, Vec<Output>) {
+    let x = g.placeholder(DType::F32, [Some(2)], "x").unwrap();
+    let w = g.constant(Tensor::from([1.5f32, -2.0]), "w").unwrap();
+    let zero = g.constant(0.0f32, "zero").unwrap();
+    let pred = x.reduce_sum(0, false).unwrap().greater(&zero).unwrap();
+    let y = cond(
+        &pred,
+        &[x.clone()],
+        |v| Ok(vec![v[0].mul(&w)?]),
+        |v| Ok(vec![v[0].square()?.sub(&w)?]),
+    )
+    .unwrap();
+    let i0 = g.constant(0i32, "i0").unwrap();
+    let three = g.constant(3i32, "three").unwrap();
+    let one = g.constant(1i32, "one").unwrap();
+    let z = while_loop(
+        |v: &[Output]| v[0].less(&three),
+        |v: &[Output]| Ok(vec![v[0].add(&one)?, v[1].mul(&x)?.add(&w)?]),
+        &[i0, x.clone()],
+    )
+    .unwrap();
+    let first = x.index(&[Idx::At(0)]).unwrap();
+    let second = x.index(&[Idx::At(1)]).unwrap();
+    let limit = g.constant(1.0f32, "limit").unwrap();
+    let plus: Branch<Output> = Box::new(|v| Ok(vec![v[0].add(&v[0].ones_like()?)?]));
+    let times: Branch<Output> = Box::new(|v| Ok(vec![v[0].add(&v[0])?.add(&v[0])?]));
+    let pairs = vec![
+        (first.greater(&limit).unwrap(), plus),
+        (second.greater(&limit).unwrap(), times),
+    ];
+    let c = case(pairs, Box::new(|v| Ok(vec![v[0].neg()?])), &[x.clone()]).unwrap();
+    let total = y[0].reduce_sum(0, false).unwrap();
+    let dx = gradients(&[&total], &[&x], None).unwrap()[0]
+        .clone()
+        .unwrap();
+    (x, vec![y[0].clone(), z[1].clone(), c[0].clone(), dx])
+}
+
+fn run(g: &Graph, x: &Output, outs: &[Output], value: [f32; 2]) -> Vec<Tensor> {
+    let fetches: Vec<&Output> = outs.iter().collect();
+    Session::new(g)
+        .run(&fetches, &[(x, Tensor::from(value))])
+        .unwrap()
+}
+
+fn node<'a>(def: &'a GraphDef, name: &str) -> &'a NodeDef {
+    def.node.iter().find(|n| n.name == name).unwrap()
+}
+
+fn func_name(node: &NodeDef, key: &str) -> String {
+    match node.attr[key].value.as_ref() {
+        Some(Value::Func(f)) => f.name.clone(),
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+#[test]
+fn cond_and_while_export_as_if_and_while_with_functions() {
+    let g = Graph::new();
+    let (_, outs) = model(&g);
+    let def = g.to_graph_def().unwrap();
+    let library = def.library.as_ref().unwrap();
+    let function = |name: &str| {
+        library
+            .function
+            .iter()
+            .find(|f| f.signature.as_ref().unwrap().name == name)
+            .unwrap()
+    };
+    let cond = node(&def, &outs[0].op().name());
+    assert_eq!(cond.op, "If");
+    // Each branch's captures are inputs of both branches.
+    assert_eq!(cond.input, ["Greater", "x", "w", "w"]);
+    let then_branch = function(&func_name(cond, "then_branch"));
+    let sig = then_branch.signature.as_ref().unwrap();
+    let args: Vec<&str> = sig.input_arg.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(args, ["placeholder", "placeholder_1", "placeholder_2"]);
+    let mul = &then_branch.node_def[0];
+    assert_eq!(
+        (mul.op.as_str(), &mul.input[..]),
+        (
+            "Mul",
+            &["placeholder".to_string(), "placeholder_1".into()][..]
+        )
+    );
+    assert_eq!(then_branch.ret["output_0"], "Mul:z:0");
+    // The else branch reads a body node's output by its TF output name.
+    let else_branch = function(&func_name(cond, "else_branch"));
+    let sub = else_branch.node_def.iter().find(|n| n.op == "Sub").unwrap();
+    assert_eq!(sub.input[0], "Square:y:0");
+
+    let while_node = node(&def, &outs[1].op().name());
+    assert_eq!(while_node.op, "While");
+    // Loop variables, then captures (`x` is both).
+    assert_eq!(while_node.input, ["i0", "x", "three", "one", "x", "w"]);
+    match while_node.attr["T"].value.as_ref() {
+        Some(Value::List(l)) => assert_eq!(l.r#type, [3, 1, 3, 3, 1, 1]),
+        other => panic!("{other:?}"),
+    }
+    // The body returns the captured tensors unchanged, as TF's While needs.
+    let body = function(&func_name(while_node, "body"));
+    assert_eq!(body.signature.as_ref().unwrap().output_arg.len(), 6);
+    let ret = |k: usize| body.ret[&format!("output_{k}")].clone();
+    let arg = |k: usize| body.signature.as_ref().unwrap().input_arg[k].name.clone();
+    for k in 2..6 {
+        assert_eq!(ret(k), arg(k));
+    }
+}
+
+#[test]
+fn exported_control_flow_imports_and_runs_to_same_numbers() {
+    let g = Graph::new();
+    let (x, outs) = model(&g);
+    let bytes = g.to_graph_def().unwrap().encode_to_vec();
+    let copy = Graph::new();
+    copy.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let x2 = copy.get_tensor_by_name("x:0").unwrap();
+    let outs2: Vec<Output> = outs
+        .iter()
+        .map(|o| copy.get_tensor_by_name(&o.name()).unwrap())
+        .collect();
+    for value in XS {
+        assert_eq!(run(&copy, &x2, &outs2, value), run(&g, &x, &outs, value));
+    }
+    // A second export of the imported graph gives the same node names.
+    let names = |d: &GraphDef| d.node.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+    let again = copy.to_graph_def().unwrap();
+    assert_eq!(names(&again), names(&g.to_graph_def().unwrap()));
+}
+
+#[test]
+fn while_loop_gradients_are_an_export_error_naming_while_grad() {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [], "x").unwrap();
+    let y = while_loop(
+        |v: &[Output]| v[0].less(&g.constant(10.0f32, "ten")?),
+        |v: &[Output]| Ok(vec![v[0].mul(&v[0])?]),
+        &[x.clone()],
+    )
+    .unwrap();
+    assert!(g.to_graph_def().is_ok());
+    gradients(&[&y[0]], &[&x], None).unwrap();
+    let err = g.to_graph_def().unwrap_err().to_string();
+    assert!(
+        err.contains("WhileGrad") && err.contains("while_grad"),
+        "{err}"
+    );
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved_graphs")
+}
+
+fn f32s(v: &serde_json::Value) -> Vec<f32> {
+    let values = v.as_array().unwrap();
+    values.iter().map(|v| v.as_f64().unwrap() as f32).collect()
+}
+
+/// TF 2.21's `tf.cond`, `tf.while_loop` and `tf.case` in a graph (control
+/// flow v2: `StatelessIf`, `StatelessWhile`, nested functions) import and
+/// compute TensorFlow's numbers.
+#[test]
+fn tf_control_flow_v2_graph_imports_and_runs() {
+    let bytes = std::fs::read(fixtures().join("tf_control_flow.pb")).unwrap();
+    let json = std::fs::read(fixtures().join("tf_control_flow.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let g = Graph::new();
+    g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let x = g.get_tensor_by_name("x:0").unwrap();
+    let outs: Vec<Output> = expected["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| g.get_tensor_by_name(n.as_str().unwrap()).unwrap())
+        .collect();
+    for run_ in expected["runs"].as_object().unwrap().values() {
+        let xv = f32s(&run_["x"]);
+        let got = run(&g, &x, &outs, [xv[0], xv[1]]);
+        let want = run_["outputs"].as_array().unwrap();
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.to_vec::<f32>().unwrap(), f32s(w));
+        }
+    }
+}
+
+#[test]
+fn unknown_op_in_a_function_is_an_error_naming_it_and_the_function() {
+    let bytes = std::fs::read(fixtures().join("tf_control_flow.pb")).unwrap();
+    let mut def = GraphDef::decode(bytes.as_slice()).unwrap();
+    let library = def.library.as_mut().unwrap();
+    let f = library
+        .function
+        .iter_mut()
+        .find(|f| f.node_def.iter().any(|n| n.op == "Square"))
+        .unwrap();
+    let name = f.signature.as_ref().unwrap().name.clone();
+    for n in &mut f.node_def {
+        if n.op == "Square" {
+            n.op = "FancySquare".into();
+        }
+    }
+    let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
+    assert!(err.contains("FancySquare") && err.contains(&name), "{err}");
+}
+
+/// With FERROFLOW_INTEROP_DIR set, writes the model's GraphDef and values
+/// for `tools/check_graph_interop.py --check DIR`, which runs it in
+/// TensorFlow.
+#[test]
+fn export_control_flow_for_tensorflow() {
+    let Ok(dir) = std::env::var("FERROFLOW_INTEROP_DIR") else {
+        return;
+    };
+    let g = Graph::new();
+    let (x, outs) = model(&g);
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let def = g.to_graph_def().unwrap();
+    std::fs::write(dir.join("control_flow.pb"), def.encode_to_vec()).unwrap();
+    let runs: Vec<serde_json::Value> = XS
+        .iter()
+        .map(|&value| {
+            let got = run(&g, &x, &outs, value);
+            let got: Vec<Vec<f64>> = got.iter().map(|t| t.to_f64_vec().unwrap()).collect();
+            serde_json::json!({"x": value, "outputs": got})
+        })
+        .collect();
+    let names: Vec<String> = outs.iter().map(|o| o.name()).collect();
+    let json = serde_json::json!({"outputs": names, "runs": runs});
+    std::fs::write(dir.join("control_flow.json"), json.to_string()).unwrap();
+}

@@ -154,6 +154,7 @@ impl Functional {
                 .collect();
             let layer = &self.layers[node.layer];
             layer.core().clear_added();
+            let _scope = ferroflow_core::trace::name_scope(layer.core().name());
             values[i] = Some(layer.call_multi(&args, training)?);
         }
         Ok(self

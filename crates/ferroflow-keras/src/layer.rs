@@ -336,6 +336,7 @@ pub trait Layer {
             self.build_once(&shape)?;
         }
         self.core().clear_added();
+        let _scope = ferroflow_core::trace::name_scope(self.core().name());
         self.call(x, training)
     }
 

@@ -10,8 +10,10 @@ use crate::metrics::{self, Mean, Metric};
 use crate::optimizers::{self, KerasOptimizer};
 use crate::saving::ModelWeights;
 use ferroflow_core::prelude::*;
+use ferroflow_core::trace::trace_graph;
 use ferroflow_core::{Error, Result};
 use ferroflow_data::Dataset;
+use ferroflow_io::proto::GraphDef;
 use std::path::Path;
 
 /// What `compile` sets: the optimizer, the loss, the metrics, and the
@@ -401,6 +403,34 @@ fn evaluate_loop<M: Model + ?Sized>(
     Ok(c.logs(prefix))
 }
 
+/// `train_step` traced into a graph, for callbacks that draw it; the
+/// graph is `None` when an op of the step cannot be traced.
+fn traced_train_step<M: Model + ?Sized>(
+    model: &mut M,
+    c: &mut Compiled,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<Option<GraphDef>> {
+    let mut stepped = Ok(());
+    let traced = trace_graph(&[("x", x), ("y", y)], || {
+        stepped = train_step(model, c, x, y);
+        Ok(())
+    });
+    stepped?;
+    Ok(traced
+        .ok()
+        .and_then(|((), graph)| graph.to_graph_def().ok()))
+}
+
+/// Gives every callback the model's weights and optimizer step counter.
+fn set_model<M: Model + ?Sized>(callbacks: &mut [&mut dyn Callback], model: &M, c: &Compiled) {
+    let mut weights = ModelWeights::of(model);
+    weights.iterations = Some(c.optimizer().iterations_variable().clone());
+    for cb in callbacks.iter_mut() {
+        cb.set_model(&weights);
+    }
+}
+
 fn fit_loop<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
@@ -421,6 +451,7 @@ fn fit_loop<M: Model + ?Sized>(
             .iter_mut()
             .map(|cb| &mut **cb as &mut dyn Callback),
     );
+    set_model(&mut callbacks, model, c);
     for cb in callbacks.iter_mut() {
         cb.on_train_begin(options.epochs, steps)?;
     }
@@ -437,7 +468,21 @@ fn fit_loop<M: Model + ?Sized>(
             for cb in callbacks.iter_mut() {
                 cb.on_batch_begin(step)?;
             }
-            train_step(model, c, &x, &y)?;
+            if epoch == 0 && step == 0 {
+                let graph = match callbacks.iter().any(|cb| cb.wants_graph()) {
+                    true => traced_train_step(model, c, &x, &y)?,
+                    false => train_step(model, c, &x, &y).map(|()| None)?,
+                };
+                // The first call built a lazily built model's weights.
+                set_model(&mut callbacks, model, c);
+                if let Some(graph) = graph {
+                    for cb in callbacks.iter_mut().filter(|cb| cb.wants_graph()) {
+                        cb.on_graph(&graph)?;
+                    }
+                }
+            } else {
+                train_step(model, c, &x, &y)?;
+            }
             let batch_logs = c.logs("");
             for cb in callbacks.iter_mut() {
                 cb.on_batch_end(step, &batch_logs)?;

@@ -125,6 +125,11 @@ impl KerasOptimizer {
         self.iterations.value().to_scalar::<i64>().unwrap_or(0)
     }
 
+    /// The step counter, `optimizer.iterations` (a shared handle).
+    pub fn iterations_variable(&self) -> &Variable {
+        &self.iterations
+    }
+
     /// The learning rate, shared with callbacks.
     pub fn learning_rate(&self) -> &LearningRateCell {
         &self.lr

@@ -1,10 +1,18 @@
 //! Callbacks that `fit` calls around training, epochs and batches, like
 //! `tf.keras.callbacks`: the progress bar, `History`, `EarlyStopping`,
 //! `TerminateOnNaN`, `CSVLogger`, `LearningRateScheduler`,
-//! `ReduceLROnPlateau`.
+//! `ReduceLROnPlateau`, `ModelCheckpoint` and `TensorBoard`.
+
+mod checkpoint;
+mod tensorboard;
+
+pub use checkpoint::{format_filepath, ModelCheckpoint, SaveFreq};
+pub use tensorboard::{TensorBoard, UpdateFreq};
 
 use crate::optimizers::LearningRateCell;
+use crate::saving::ModelWeights;
 use ferroflow_core::{Error, Result};
+use ferroflow_io::proto::GraphDef;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -37,6 +45,24 @@ impl Logs {
 /// error stops training with it; `stop_training` asks for a clean stop
 /// after the current epoch.
 pub trait Callback {
+    /// Gives the callback the model being trained, like Keras's
+    /// `callback.set_model(model)`: its weights by layer (shared handles,
+    /// so they stay current) and its optimizer's step counter. `fit` calls
+    /// it before `on_train_begin`, and again after the first batch, once a
+    /// model built by its first call has its weights.
+    fn set_model(&mut self, _model: &ModelWeights) {}
+    /// Whether the callback wants [`Callback::on_graph`]; `fit` traces its
+    /// first training step only when one does.
+    fn wants_graph(&self) -> bool {
+        false
+    }
+    /// The first training step as a graph (forward pass with ops named in
+    /// each layer's name scope, loss, gradients), after the first batch,
+    /// like the train-function graph Keras's TensorBoard writes. Not
+    /// called when an op of the step cannot be traced.
+    fn on_graph(&mut self, _graph: &GraphDef) -> Result<()> {
+        Ok(())
+    }
     /// Before the first epoch; `steps` is the number of batches per epoch.
     fn on_train_begin(&mut self, _epochs: usize, _steps: usize) -> Result<()> {
         Ok(())

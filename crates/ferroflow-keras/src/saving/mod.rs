@@ -3,4 +3,5 @@
 
 mod weights;
 
+pub(crate) use weights::io_error;
 pub use weights::{LayerWeights, ModelWeights};

@@ -363,6 +363,6 @@ fn weighted_index(local_name: &str) -> Option<usize> {
 }
 
 /// An [`Error`] for an I/O failure of `op`.
-fn io_error(op: &str) -> impl Fn(IoError) -> Error + '_ {
+pub(crate) fn io_error(op: &str) -> impl Fn(IoError) -> Error + '_ {
     move |e| Error::invalid(op, e.to_string())
 }

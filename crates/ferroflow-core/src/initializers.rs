@@ -313,3 +313,246 @@ pub(crate) fn filled(shape: &[usize], dtype: DType, v: f64) -> Result<Tensor> {
         _ => fail!("Fill", "cannot fill a {dtype} tensor with a number")
     ))
 }
+
+/// The Keras class names of the `VarianceScaling` presets, with their
+/// scale, mode and distribution.
+const SCALING_PRESETS: [(&str, f64, FanMode, ScalingDistribution); 6] = [
+    (
+        "GlorotUniform",
+        1.0,
+        FanMode::FanAvg,
+        ScalingDistribution::Uniform,
+    ),
+    (
+        "GlorotNormal",
+        1.0,
+        FanMode::FanAvg,
+        ScalingDistribution::TruncatedNormal,
+    ),
+    (
+        "HeNormal",
+        2.0,
+        FanMode::FanIn,
+        ScalingDistribution::TruncatedNormal,
+    ),
+    (
+        "HeUniform",
+        2.0,
+        FanMode::FanIn,
+        ScalingDistribution::Uniform,
+    ),
+    (
+        "LecunNormal",
+        1.0,
+        FanMode::FanIn,
+        ScalingDistribution::TruncatedNormal,
+    ),
+    (
+        "LecunUniform",
+        1.0,
+        FanMode::FanIn,
+        ScalingDistribution::Uniform,
+    ),
+];
+
+impl FanMode {
+    /// Keras's spelling: `"fan_in"`, `"fan_out"`, `"fan_avg"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FanMode::FanIn => "fan_in",
+            FanMode::FanOut => "fan_out",
+            FanMode::FanAvg => "fan_avg",
+        }
+    }
+}
+
+impl ScalingDistribution {
+    /// Keras's spelling: `"truncated_normal"`, `"untruncated_normal"`, `"uniform"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ScalingDistribution::TruncatedNormal => "truncated_normal",
+            ScalingDistribution::UntruncatedNormal => "untruncated_normal",
+            ScalingDistribution::Uniform => "uniform",
+        }
+    }
+}
+
+impl Initializer {
+    /// The Keras serialization of this initializer,
+    /// `{"class_name": "GlorotUniform", "config": {"seed": null}}`, as
+    /// `tf.keras.initializers.serialize` writes it.
+    ///
+    /// ```
+    /// use ferroflow_core::initializers::Initializer;
+    /// let init = Initializer::he_normal(Some(3));
+    /// let config = init.get_config();
+    /// assert_eq!(config["class_name"], "HeNormal");
+    /// assert_eq!(Initializer::from_config(&config).unwrap(), init);
+    /// ```
+    pub fn get_config(&self) -> serde_json::Value {
+        use serde_json::json;
+        let (class_name, config) = match *self {
+            Initializer::Zeros => ("Zeros", json!({})),
+            Initializer::Ones => ("Ones", json!({})),
+            Initializer::Constant(value) => ("Constant", json!({ "value": value })),
+            Initializer::RandomNormal { mean, stddev, seed } => (
+                "RandomNormal",
+                json!({ "mean": mean, "stddev": stddev, "seed": seed }),
+            ),
+            Initializer::RandomUniform {
+                minval,
+                maxval,
+                seed,
+            } => (
+                "RandomUniform",
+                json!({ "minval": minval, "maxval": maxval, "seed": seed }),
+            ),
+            Initializer::TruncatedNormal { mean, stddev, seed } => (
+                "TruncatedNormal",
+                json!({ "mean": mean, "stddev": stddev, "seed": seed }),
+            ),
+            Initializer::VarianceScaling {
+                scale,
+                mode,
+                distribution,
+                seed,
+            } => match SCALING_PRESETS
+                .iter()
+                .find(|p| (p.1, p.2, p.3) == (scale, mode, distribution))
+            {
+                Some(preset) => (preset.0, json!({ "seed": seed })),
+                None => (
+                    "VarianceScaling",
+                    json!({
+                        "scale": scale,
+                        "mode": mode.as_str(),
+                        "distribution": distribution.as_str(),
+                        "seed": seed,
+                    }),
+                ),
+            },
+            Initializer::Orthogonal { gain, seed } => {
+                ("Orthogonal", json!({ "gain": gain, "seed": seed }))
+            }
+        };
+        json!({ "module": "keras.initializers", "class_name": class_name, "config": config, "registered_name": null })
+    }
+
+    /// The initializer a Keras serialization names, as
+    /// `tf.keras.initializers.deserialize`: an object
+    /// `{"class_name": ..., "config": {...}}` (Keras 2 or 3) or a string
+    /// identifier (`"glorot_uniform"`, `"zeros"`). Unknown classes and bad
+    /// fields are errors naming them.
+    ///
+    /// ```
+    /// use ferroflow_core::initializers::Initializer;
+    /// let init = Initializer::from_config(&serde_json::json!("he_uniform")).unwrap();
+    /// assert_eq!(init, Initializer::he_uniform(None));
+    /// assert!(Initializer::from_config(&serde_json::json!({"class_name": "Identity", "config": {}})).is_err());
+    /// ```
+    pub fn from_config(value: &serde_json::Value) -> Result<Self> {
+        const OP: &str = "initializers.deserialize";
+        let (class_name, config) = match value {
+            serde_json::Value::String(id) => (snake_to_class(id), serde_json::json!({})),
+            serde_json::Value::Object(map) => match map.get("class_name") {
+                Some(serde_json::Value::String(c)) => (
+                    c.clone(),
+                    map.get("config")
+                        .cloned()
+                        .unwrap_or_else(|| serde_json::json!({})),
+                ),
+                _ => fail!(OP, "expected a \"class_name\" string in {value}"),
+            },
+            other => fail!(OP, "expected an initializer object or name, got {other}"),
+        };
+        let number = |key: &str, default: f64| -> Result<f64> {
+            match config.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(default),
+                Some(v) => match v.as_f64() {
+                    Some(x) => Ok(x),
+                    None => fail!(OP, "{class_name}: `{key}` must be a number, got {v}"),
+                },
+            }
+        };
+        let seed = match config.get("seed") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match v.as_i64() {
+                Some(s) => Some(s),
+                None => fail!(
+                    OP,
+                    "{class_name}: `seed` must be an integer or null, got {v}"
+                ),
+            },
+        };
+        let text = |key: &str, default: &'static str| -> Result<String> {
+            match config.get(key) {
+                None => Ok(default.to_string()),
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(v) => fail!(OP, "{class_name}: `{key}` must be a string, got {v}"),
+            }
+        };
+        if let Some(preset) = SCALING_PRESETS.iter().find(|p| p.0 == class_name) {
+            return Ok(Self::scaling(preset.1, preset.2, preset.3, seed));
+        }
+        Ok(match class_name.as_str() {
+            "Zeros" => Initializer::Zeros,
+            "Ones" => Initializer::Ones,
+            "Constant" => Initializer::Constant(number("value", 0.0)?),
+            "RandomNormal" => Initializer::RandomNormal {
+                mean: number("mean", 0.0)?,
+                stddev: number("stddev", 0.05)?,
+                seed,
+            },
+            "RandomUniform" => Initializer::RandomUniform {
+                minval: number("minval", -0.05)?,
+                maxval: number("maxval", 0.05)?,
+                seed,
+            },
+            "TruncatedNormal" => Initializer::TruncatedNormal {
+                mean: number("mean", 0.0)?,
+                stddev: number("stddev", 0.05)?,
+                seed,
+            },
+            "VarianceScaling" => {
+                let mode = match text("mode", "fan_in")?.as_str() {
+                    "fan_in" => FanMode::FanIn,
+                    "fan_out" => FanMode::FanOut,
+                    "fan_avg" => FanMode::FanAvg,
+                    other => fail!(
+                        OP,
+                        "VarianceScaling: `mode` must be one of fan_in, fan_out, fan_avg; got {other:?}"
+                    ),
+                };
+                let distribution = match text("distribution", "truncated_normal")?.as_str() {
+                    // Keras 2 still accepts "normal" for the truncated normal.
+                    "truncated_normal" | "normal" => ScalingDistribution::TruncatedNormal,
+                    "untruncated_normal" => ScalingDistribution::UntruncatedNormal,
+                    "uniform" => ScalingDistribution::Uniform,
+                    other => fail!(
+                        OP,
+                        "VarianceScaling: `distribution` must be one of truncated_normal, untruncated_normal, uniform; got {other:?}"
+                    ),
+                };
+                Self::scaling(number("scale", 1.0)?, mode, distribution, seed)
+            }
+            "Orthogonal" => Initializer::Orthogonal {
+                gain: number("gain", 1.0)?,
+                seed,
+            },
+            other => fail!(OP, "Unknown initializer: '{other}'"),
+        })
+    }
+}
+
+/// `"glorot_uniform"` → `"GlorotUniform"`, Keras's identifier-to-class rule.
+fn snake_to_class(id: &str) -> String {
+    id.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}

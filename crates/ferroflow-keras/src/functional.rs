@@ -2,10 +2,12 @@
 //! inputs, with several inputs and outputs (residual blocks, merges).
 
 use crate::layer::{unique_name, Layer};
-use crate::layers::Input;
+use crate::layers::{self, input_batch_shape, Input};
 use crate::model::{Compiled, Model};
 use ferroflow_core::{Error, Result};
 use ferroflow_tensor::Tensor;
+use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// A symbolic tensor: the output of an `Input` or a layer call while a
 /// [`Functional`] model is being defined. It knows its static shape.
@@ -81,6 +83,19 @@ impl Functional {
             node,
             shape: batch_shape,
         }
+    }
+
+    /// A new model input named `name`, like `tf.keras.Input(shape, name=name)`.
+    pub fn named_input(&mut self, shape: &[Option<usize>], name: &str) -> KerasTensor {
+        let tensor = self.input(shape);
+        let input = self.layers.last_mut().expect("input() adds a layer");
+        input.core_mut().set_name(name);
+        tensor
+    }
+
+    /// Renames the model (`tf.keras.Model(inputs, outputs, name=name)`).
+    pub fn set_name(&mut self, name: &str) {
+        self.name = name.to_string();
     }
 
     /// Calls `layer` on `inputs` (one, or several for merge layers),
@@ -184,5 +199,201 @@ impl Model for Functional {
     }
     fn compiled(&mut self) -> &mut Option<Compiled> {
         &mut self.compiled
+    }
+    fn serialize(&self) -> Result<Value> {
+        Ok(json!({
+            "module": "keras.src.models.functional",
+            "class_name": "Functional",
+            "config": self.get_config()?,
+            "registered_name": "Functional",
+            "backend": "tensorflow",
+        }))
+    }
+}
+
+/// The errors of [`Functional::from_config`].
+fn config_error(msg: impl std::fmt::Display) -> Error {
+    Error::invalid("Functional.from_config", msg.to_string())
+}
+
+/// `[layer_name, node_index, tensor_index]` lists, in tf-keras's layout.
+fn history(names: &[&str]) -> Value {
+    json!(names.iter().map(|n| json!([n, 0, 0])).collect::<Vec<_>>())
+}
+
+/// The layer names a `[name, node_index, tensor_index, ...]` history
+/// (tf-keras) or a `__keras_tensor__` (Keras 3) points at; only the first
+/// call of single-output layers exists here.
+fn source(value: &Value) -> Result<String> {
+    let history = match value.get("config") {
+        Some(config) => config.get("keras_history").unwrap_or(&Value::Null),
+        None => value,
+    };
+    match history.as_array().map(Vec::as_slice) {
+        Some([Value::String(name), node, tensor, ..]) => {
+            if node.as_u64() != Some(0) || tensor.as_u64() != Some(0) {
+                return Err(config_error(format!(
+                    "{history}: shared layers and layers with several outputs are not supported"
+                )));
+            }
+            Ok(name.clone())
+        }
+        _ => Err(config_error(format!(
+            "expected a [layer_name, node_index, tensor_index] reference, got {value}"
+        ))),
+    }
+}
+
+/// The names of the layers a serialized layer reads (`inbound_nodes`).
+fn inbound(entry: &Value) -> Result<Vec<String>> {
+    let nodes = match entry.get("inbound_nodes") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(nodes)) => nodes,
+        Some(other) => return Err(config_error(format!("bad inbound_nodes {other}"))),
+    };
+    let node = match nodes.as_slice() {
+        [] => return Ok(Vec::new()),
+        [node] => node,
+        _ => {
+            return Err(config_error(format!(
+                "layer {} is called {} times: shared layers are not supported",
+                entry.get("name").unwrap_or(&Value::Null),
+                nodes.len()
+            )))
+        }
+    };
+    // Keras 3: {"args": [tensor or [tensors]], "kwargs": {}}; tf-keras: [[name, 0, 0, {}], ...].
+    let refs: Vec<&Value> = match node.get("args").and_then(Value::as_array) {
+        Some(args) => match args.as_slice() {
+            [Value::Array(list)] => list.iter().collect(),
+            args => args.iter().collect(),
+        },
+        None => node
+            .as_array()
+            .ok_or_else(|| config_error(format!("bad inbound node {node}")))?
+            .iter()
+            .collect(),
+    };
+    refs.into_iter().map(source).collect()
+}
+
+/// `input_layers`/`output_layers`: one `[name, 0, 0]` (Keras 3 with one
+/// tensor) or a list of them.
+fn endpoints(config: &Value, key: &str) -> Result<Vec<String>> {
+    match config.get(key).and_then(Value::as_array) {
+        Some(list) if list.first().is_some_and(Value::is_string) => Ok(vec![source(&json!(list))?]),
+        Some(list) => list.iter().map(source).collect(),
+        None => Err(config_error(format!("the config lacks `{key}`"))),
+    }
+}
+
+impl Functional {
+    /// The model's config in Keras's layout, like `model.get_config()`:
+    /// `layers` (each with its `name` and the `inbound_nodes` it reads),
+    /// `input_layers` and `output_layers`.
+    ///
+    /// ```
+    /// use ferroflow_keras::layers::{Dense, Merge};
+    /// use ferroflow_keras::{Functional, Model};
+    /// let mut m = Functional::new();
+    /// let x = m.input(&[Some(4)]);
+    /// let h = m.apply(Box::new(Dense::new(4).name("hidden")), &[&x]).unwrap();
+    /// let y = m.apply(Box::new(Merge::add()), &[&x, &h]).unwrap();
+    /// m.set_outputs(&[&y]).unwrap();
+    /// let config = m.get_config().unwrap();
+    /// assert_eq!(config["layers"][2]["inbound_nodes"][0][1][0], "hidden");
+    /// let copy = Functional::from_config(&config).unwrap();
+    /// assert_eq!(copy.count_params(), 20);
+    /// ```
+    pub fn get_config(&self) -> Result<Value> {
+        let name = |node: usize| self.layers[self.nodes[node].layer].core().name();
+        let mut entries = Vec::new();
+        for node in &self.nodes {
+            let layer = self.layers[node.layer].as_ref();
+            let mut entry = layers::serialize(layer)?;
+            let inbound: Vec<Value> = node
+                .inputs
+                .iter()
+                .map(|&i| json!([name(i), 0, 0, {}]))
+                .collect();
+            entry["name"] = json!(layer.core().name());
+            entry["inbound_nodes"] = match inbound.is_empty() {
+                true => json!([]),
+                false => json!([inbound]),
+            };
+            entries.push(entry);
+        }
+        let names = |nodes: &[usize]| nodes.iter().map(|&n| name(n)).collect::<Vec<_>>();
+        Ok(json!({
+            "name": self.name,
+            "trainable": true,
+            "layers": entries,
+            "input_layers": history(&names(&self.inputs)),
+            "output_layers": history(&names(&self.outputs)),
+        }))
+    }
+
+    /// The model a functional config describes (written here, by tf-keras
+    /// 2.x or by Keras 3), built, like `tf.keras.Model.from_config(config)`.
+    /// Layers may come in any order that respects their inputs.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let entries = config
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| config_error("the config lacks a `layers` list"))?;
+        let layer_name = |entry: &Value| {
+            entry
+                .get("name")
+                .or_else(|| entry.get("config")?.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| config_error(format!("a layer without a name: {entry}")))
+        };
+        let mut model = Functional::new();
+        if let Some(name) = config.get("name").and_then(Value::as_str) {
+            model.set_name(name);
+        }
+        // Layers are made in the config's order, each once its inputs exist,
+        // so `layers` lists them as Keras does.
+        let mut pending = entries
+            .iter()
+            .map(|entry| Ok((layer_name(entry)?, entry, inbound(entry)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut tensors: HashMap<String, KerasTensor> = HashMap::new();
+        while !pending.is_empty() {
+            let ready = pending
+                .iter()
+                .position(|(_, _, inputs)| inputs.iter().all(|i| tensors.contains_key(i)))
+                .ok_or_else(|| {
+                    config_error(format!(
+                        "layer '{}' reads tensors no layer produces",
+                        pending[0].0
+                    ))
+                })?;
+            let (name, entry, inputs) = pending.remove(ready);
+            let tensor = if entry.get("class_name").and_then(Value::as_str) == Some("InputLayer") {
+                let shape = input_batch_shape(entry)?;
+                model.named_input(shape.get(1..).unwrap_or_default(), &name)
+            } else {
+                let args: Vec<&KerasTensor> = inputs.iter().map(|i| &tensors[i]).collect();
+                model.apply(layers::deserialize(entry)?, &args)?
+            };
+            tensors.insert(name, tensor);
+        }
+        let tensor = |name: &String, role: &str| {
+            tensors.get(name).ok_or_else(|| {
+                config_error(format!("{role} layer '{name}' is not among the layers"))
+            })
+        };
+        model.inputs = endpoints(config, "input_layers")?
+            .iter()
+            .map(|name| tensor(name, "input").map(|t| t.node))
+            .collect::<Result<_>>()?;
+        let outputs = endpoints(config, "output_layers")?
+            .iter()
+            .map(|name| tensor(name, "output"))
+            .collect::<Result<Vec<_>>>()?;
+        model.set_outputs(&outputs)?;
+        Ok(model)
     }
 }

@@ -340,6 +340,17 @@ pub trait Layer {
         self.call(x, training)
     }
 
+    /// The layer's configuration in Keras's JSON layout, like
+    /// `layer.get_config()`: `name`, `trainable`, `dtype` and the
+    /// constructor's arguments, from which [`crate::layers::deserialize`]
+    /// rebuilds it. Layers of one's own must implement it to be saved.
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Err(self.core().error(format!(
+            "Layer {} does not implement `get_config()`, so it cannot be serialized",
+            self.class_name()
+        )))
+    }
+
     /// The number of weights' elements, as `count_params()`.
     fn count_params(&self) -> usize {
         self.core()

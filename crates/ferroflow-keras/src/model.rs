@@ -56,6 +56,16 @@ impl Compiled {
         ))
     }
 
+    /// The loss.
+    pub fn loss(&self) -> &dyn Loss {
+        self.loss.as_ref()
+    }
+
+    /// The metrics given to `compile`.
+    pub fn metrics(&self) -> &[Box<dyn Metric>] {
+        &self.metrics
+    }
+
     /// The optimizer (its `learning_rate()` is what LR callbacks adjust).
     pub fn optimizer(&self) -> &KerasOptimizer {
         &self.optimizer
@@ -224,6 +234,26 @@ pub trait Model {
             )));
         }
         ModelWeights::of(self).load(path)
+    }
+
+    /// The model as Keras serializes it, `{"class_name": "Sequential",
+    /// "config": {...}}`: the layout of `model.to_json()`, which
+    /// [`crate::models::model_from_json`] rebuilds. A custom model has no
+    /// config and returns an error.
+    fn serialize(&self) -> Result<serde_json::Value> {
+        Err(Error::invalid(
+            "Model.to_json",
+            format!(
+                "model '{}' is a custom model: only Sequential and functional models can be serialized",
+                self.name()
+            ),
+        ))
+    }
+
+    /// The architecture as JSON, like `model.to_json()`: tf-keras 2.x's
+    /// layout, which Keras 3 reads too.
+    fn to_json(&self) -> Result<String> {
+        Ok(self.serialize()?.to_string())
     }
 
     /// Sets the optimizer, loss and metrics, like `model.compile(...)`.

@@ -82,6 +82,7 @@ type Step = Box<dyn FnMut(&[(Tensor, &Variable)]) -> Result<()>>;
 /// assert_eq!(opt.iterations(), 1);
 /// ```
 pub struct KerasOptimizer {
+    name: &'static str,
     step: Step,
     iterations: Variable,
     lr: LearningRateCell,
@@ -101,6 +102,7 @@ impl KerasOptimizer {
             ));
         };
         let lr = LearningRateCell::new(*rate);
+        let name = optimizer.name();
         let mut eager = Adjustable {
             inner: optimizer,
             lr: lr.clone(),
@@ -108,6 +110,7 @@ impl KerasOptimizer {
         .eager();
         let iterations = eager.iterations().clone();
         Ok(KerasOptimizer {
+            name,
             step: Box::new(move |pairs| eager.apply_gradients(pairs)),
             iterations,
             lr,
@@ -128,6 +131,11 @@ impl KerasOptimizer {
     /// The step counter, `optimizer.iterations` (a shared handle).
     pub fn iterations_variable(&self) -> &Variable {
         &self.iterations
+    }
+
+    /// The wrapped optimizer's name (`"Adam"`, `"GradientDescent"`).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// The learning rate, shared with callbacks.

@@ -1,10 +1,12 @@
 //! `Sequential`: a plain stack of layers.
 
 use crate::layer::{unique_name, Layer};
+use crate::layers::{self, input_batch_shape, input_layer_config, shape_of};
 use crate::model::{Compiled, Model};
 use ferroflow_core::{Error, Result};
 use ferroflow_tensor::Tensor;
 
+use serde_json::{json, Value};
 /// A linear stack of layers, like `tf.keras.Sequential([...])`.
 ///
 /// ```
@@ -22,6 +24,9 @@ pub struct Sequential {
     name: String,
     layers: Vec<Box<dyn Layer>>,
     compiled: Option<Compiled>,
+    /// The batch-first input shape it was built for (what `to_json` writes
+    /// as the `InputLayer`).
+    input_shape: Option<Vec<Option<usize>>>,
 }
 
 impl Sequential {
@@ -31,10 +36,16 @@ impl Sequential {
             name: unique_name("sequential"),
             layers,
             compiled: None,
+            input_shape: None,
         }
     }
 
     /// Appends a layer, like `model.add(layer)`.
+    /// Renames the model (`tf.keras.Sequential(layers, name=name)`).
+    pub fn set_name(&mut self, name: &str) {
+        self.name = name.to_string();
+    }
+
     pub fn add(&mut self, layer: Box<dyn Layer>) {
         self.layers.push(layer);
     }
@@ -43,6 +54,7 @@ impl Sequential {
     /// unknown), like `model.build(input_shape)`; returns the output shape.
     pub fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.layers
+        self.input_shape = Some(input_shape.to_vec());
             .iter_mut()
             .try_fold(input_shape.to_vec(), |shape, layer| {
                 layer.build_once(&shape)
@@ -82,3 +94,89 @@ impl Model for Sequential {
         &mut self.compiled
     }
 }
+        if self.input_shape.is_none() {
+            let mut shape: Vec<Option<usize>> = x.dims().iter().map(|&d| Some(d)).collect();
+            if let Some(batch) = shape.first_mut() {
+                *batch = None;
+            }
+            self.input_shape = Some(shape);
+        }
+    fn serialize(&self) -> Result<Value> {
+        Ok(json!({
+            "module": "keras",
+            "class_name": "Sequential",
+            "config": self.get_config()?,
+            "registered_name": null,
+            "backend": "tensorflow",
+        }))
+    }
+}
+
+impl Sequential {
+    /// The model's config in Keras's layout, like `model.get_config()`:
+    /// its `name` and its `layers`, led by an `InputLayer` holding the
+    /// input shape once the model is built.
+    ///
+    /// ```
+    /// use ferroflow_keras::layers::{Dense, Flatten};
+    /// use ferroflow_keras::{Model, Sequential};
+    /// let mut model = Sequential::new(vec![Box::new(Flatten::new()), Box::new(Dense::new(10))]);
+    /// model.build(&[None, Some(28), Some(28)]).unwrap();
+    /// let config = model.get_config().unwrap();
+    /// assert_eq!(config["layers"][0]["class_name"], "InputLayer");
+    /// assert_eq!(config["layers"][0]["config"]["batch_input_shape"], serde_json::json!([null, 28, 28]));
+    /// let copy = Sequential::from_config(&config).unwrap();
+    /// assert_eq!(copy.count_params(), 7850);
+    /// ```
+    pub fn get_config(&self) -> Result<Value> {
+        let mut entries = Vec::new();
+        if let (Some(shape), Some(first)) = (&self.input_shape, self.layers.first()) {
+            let name = format!("{}_input", first.core().name());
+            entries.push(json!({
+                "module": "keras.layers",
+                "class_name": "InputLayer",
+                "config": input_layer_config(&name, shape),
+                "registered_name": null,
+            }));
+        }
+        for layer in &self.layers {
+            entries.push(layers::serialize(layer.as_ref())?);
+        }
+        Ok(json!({ "name": self.name, "layers": entries }))
+    }
+
+    /// The model a [`Sequential::get_config`] config describes, built when
+    /// the config gives the input shape (an `InputLayer` entry, tf-keras's
+    /// `batch_input_shape` on the first layer, or `build_input_shape`), like
+    /// `tf.keras.Sequential.from_config(config)`.
+    pub fn from_config(config: &Value) -> Result<Self> {
+        let entries = config
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                Error::invalid("Sequential.from_config", "the config lacks a `layers` list")
+            })?;
+        let mut input_shape = config.get("build_input_shape").and_then(shape_of);
+        let mut layers = Vec::new();
+        for entry in entries {
+            if entry.get("class_name").and_then(Value::as_str) == Some("InputLayer") {
+                input_shape = Some(input_batch_shape(entry)?);
+                continue;
+            }
+            if layers.is_empty() && input_shape.is_none() {
+                input_shape = entry
+                    .get("config")
+                    .and_then(|c| c.get("batch_input_shape"))
+                    .and_then(shape_of);
+            }
+            layers.push(layers::deserialize(entry)?);
+        }
+        let mut model = Sequential::new(layers);
+        if let Some(name) = config.get("name").and_then(Value::as_str) {
+            model.set_name(name);
+        }
+        if let Some(shape) = input_shape {
+            model.build(&shape)?;
+        }
+        Ok(model)
+    }

@@ -1,11 +1,13 @@
 //! Element-wise layers: `Activation`, `ReLU`, `LeakyReLU`, `Softmax`,
 //! `Dropout`.
 
+use super::config::layer_config;
 use super::core_accessors;
 use crate::activations;
 use crate::layer::{Layer, LayerCore};
 use ferroflow_core::prelude::*;
 use ferroflow_core::Result;
+use serde_json::json;
 
 /// Applies an activation by name, like `tf.keras.layers.Activation("relu")`.
 ///
@@ -38,6 +40,9 @@ impl Layer for Activation {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Activation"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({ "activation": self.name })))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.act = activations::Activation::get(&self.name).map_err(|e| self.core.error(e))?;
@@ -74,6 +79,12 @@ impl Layer for ReLU {
     fn class_name(&self) -> &'static str {
         "ReLU"
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({ "max_value": null, "negative_slope": 0.0, "threshold": 0.0 }),
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(input_shape.to_vec())
     }
@@ -104,6 +115,9 @@ impl Layer for LeakyReLU {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "LeakyReLU"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({ "alpha": self.alpha })))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(input_shape.to_vec())
@@ -138,6 +152,9 @@ impl Layer for Softmax {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Softmax"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({ "axis": -1 })))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
@@ -189,6 +206,12 @@ impl Layer for Dropout {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Dropout"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({ "rate": self.rate, "noise_shape": null, "seed": self.seed }),
+        ))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         if !(0.0..1.0).contains(&self.rate) {

@@ -2,12 +2,14 @@
 //! ([`Conv2D`]), `MaxPooling2D`/`AveragePooling2D` ([`Pooling2D`]), the
 //! global poolings ([`GlobalPooling2D`]) and [`ZeroPadding2D`].
 
+use super::config::{kernel_config, layer_config};
 use super::{bias_and_activation, core_accessors, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
+use serde_json::json;
 
 /// The output size along one spatial axis, as TensorFlow computes it.
 fn out_size(input: Option<usize>, window: usize, stride: usize, same: bool) -> Option<usize> {
@@ -175,6 +177,34 @@ impl Layer for Conv2D {
             ConvKind::Transpose => "Conv2DTranspose",
         }
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        let kernel = match self.kind {
+            ConvKind::Depthwise => "depthwise",
+            _ => "kernel",
+        };
+        let mut fields = kernel_config!(self, kernel);
+        fields.extend([
+            ("kernel_size".into(), json!(self.kernel_size)),
+            ("strides".into(), json!(self.strides)),
+            ("padding".into(), json!(self.padding)),
+            ("data_format".into(), json!("channels_last")),
+            ("dilation_rate".into(), json!([1, 1])),
+        ]);
+        match self.kind {
+            ConvKind::Dense => fields.extend([
+                ("filters".into(), json!(self.filters)),
+                ("groups".into(), json!(1)),
+            ]),
+            ConvKind::Depthwise => {
+                fields.insert("depth_multiplier".into(), json!(self.filters));
+            }
+            ConvKind::Transpose => fields.extend([
+                ("filters".into(), json!(self.filters)),
+                ("output_padding".into(), json!(null)),
+            ]),
+        }
+        Ok(layer_config(&self.core, fields.into()))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         let same = padding(&self.core, &self.padding)? == Padding::Same;
         self.act = activations::Activation::get(&self.activation)?;
@@ -328,6 +358,17 @@ impl Layer for Pooling2D {
             "AveragePooling2D"
         }
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({
+                "pool_size": self.pool_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": "channels_last",
+            }),
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         let same = padding(&self.core, &self.padding)? == Padding::Same;
         windowed_shape(
@@ -387,6 +428,12 @@ impl Layer for GlobalPooling2D {
             "GlobalAveragePooling2D"
         }
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({ "data_format": "channels_last", "keepdims": false }),
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 4..=4)?;
         Ok(vec![input_shape[0], input_shape[3]])
@@ -430,6 +477,13 @@ impl Layer for ZeroPadding2D {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "ZeroPadding2D"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        let [(t, b), (l, r)] = self.padding;
+        Ok(layer_config(
+            &self.core,
+            json!({ "padding": [[t, b], [l, r]], "data_format": "channels_last" }),
+        ))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 4..=4)?;

@@ -1,11 +1,13 @@
 //! `Dense`, `Flatten`, `Reshape`, `Permute`.
 
+use super::config::{kernel_config, layer_config};
 use super::{bias_and_activation, core_accessors, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
+use serde_json::json;
 
 /// A densely-connected layer: `activation(x · kernel + bias)`, like
 /// `tf.keras.layers.Dense(units, activation)`. Kernels start
@@ -65,6 +67,11 @@ impl Layer for Dense {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Dense"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        let mut fields = kernel_config!(self, "kernel");
+        fields.insert("units".into(), json!(self.units));
+        Ok(layer_config(&self.core, fields.into()))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 2..=usize::MAX)?;
@@ -142,6 +149,12 @@ impl Layer for Flatten {
     fn class_name(&self) -> &'static str {
         "Flatten"
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({ "data_format": "channels_last" }),
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
         let size = input_shape[1..]
@@ -177,6 +190,12 @@ impl Layer for Reshape {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Reshape"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({ "target_shape": self.target }),
+        ))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
@@ -231,6 +250,9 @@ impl Layer for Permute {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Permute"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({ "dims": self.dims })))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         let n = self.dims.len();

@@ -1,10 +1,12 @@
 //! `Embedding`: integer ids to dense vectors.
 
+use super::config::layer_config;
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
+use serde_json::json;
 
 /// Looks up a row of a trainable `[input_dim, output_dim]` table for each
 /// integer id, like `tf.keras.layers.Embedding(input_dim, output_dim)`;
@@ -38,21 +40,39 @@ impl Embedding {
     }
 }
 
+/// How the table starts: uniform in [-0.05, 0.05], Keras's default.
+pub(crate) fn table_initializer() -> Initializer {
+    Initializer::RandomUniform {
+        minval: -0.05,
+        maxval: 0.05,
+        seed: None,
+    }
+}
+
 impl Layer for Embedding {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Embedding"
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(
+            &self.core,
+            json!({
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": table_initializer().get_config(),
+                "embeddings_regularizer": null,
+                "activity_regularizer": null,
+                "embeddings_constraint": null,
+                "mask_zero": false,
+            }),
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
-        let init = Initializer::RandomUniform {
-            minval: -0.05,
-            maxval: 0.05,
-            seed: None,
-        };
         self.embeddings = Some(self.core.add_weight(
             "embeddings",
             &[self.input_dim, self.output_dim],
-            &init,
+            &table_initializer(),
             true,
             None,
         )?);

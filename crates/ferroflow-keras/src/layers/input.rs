@@ -1,5 +1,6 @@
 //! `Input`: the entry of a model, with the shape of one example.
 
+use super::config::input_layer_config;
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
 use ferroflow_core::Result;
@@ -45,6 +46,9 @@ impl Layer for Input {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "InputLayer"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(input_layer_config(self.core.name(), &self.batch_shape()))
     }
     fn build(&mut self, _input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(self.batch_shape())

@@ -40,6 +40,11 @@ impl Layer for Lambda {
     fn class_name(&self) -> &'static str {
         "Lambda"
     }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Err(self.core.error(
+            "a Lambda layer wraps a Rust closure, which cannot be serialized; rebuild it in code (Keras likewise needs `custom_objects` for it)",
+        ))
+    }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         let probe: Vec<usize> = input_shape.iter().map(|d| d.unwrap_or(1)).collect();
         let out = self.call(&Tensor::zeros(ferroflow_tensor::DType::F32, probe)?, false)?;

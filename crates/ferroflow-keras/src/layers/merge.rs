@@ -1,9 +1,11 @@
 //! Merge layers: `Add`, `Multiply`, `Concatenate`, called on several inputs.
 
+use super::config::layer_config;
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
 use ferroflow_core::prelude::*;
 use ferroflow_core::Result;
+use serde_json::json;
 
 /// Keras's error for a merge layer given one tensor.
 fn needs_list(core: &LayerCore) -> ferroflow_core::Error {
@@ -58,6 +60,9 @@ impl Layer for Merge {
             Elementwise::Add => "Add",
             Elementwise::Multiply => "Multiply",
         }
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({})))
     }
     fn build(&mut self, _input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Err(needs_list(&self.core))
@@ -132,6 +137,9 @@ impl Layer for Concatenate {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "Concatenate"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        Ok(layer_config(&self.core, json!({ "axis": self.axis })))
     }
     fn build(&mut self, _input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Err(needs_list(&self.core))

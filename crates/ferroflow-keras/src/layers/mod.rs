@@ -1,6 +1,7 @@
 //! Keras layers (`tf.keras.layers`).
 
 mod activation;
+mod config;
 mod conv;
 mod core;
 mod embedding;
@@ -11,6 +12,8 @@ mod normalization;
 
 pub use self::core::{Dense, Flatten, Permute, Reshape};
 pub use activation::{Activation, Dropout, LeakyReLU, ReLU, Softmax};
+pub use config::{deserialize, serialize};
+pub(crate) use config::{input_batch_shape, input_layer_config, shape_of};
 pub use conv::{Conv2D, GlobalPooling2D, Pooling2D, ZeroPadding2D};
 pub use embedding::Embedding;
 pub use input::Input;

@@ -1,10 +1,12 @@
 //! `BatchNormalization`.
 
+use super::config::layer_config;
 use super::core_accessors;
 use crate::layer::{known_dim, Layer, LayerCore};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
+use serde_json::json;
 
 /// Normalizes the last axis, like `tf.keras.layers.BatchNormalization()`:
 /// with the batch's statistics while training (updating the moving mean
@@ -63,6 +65,27 @@ impl Layer for BatchNormalization {
     core_accessors!();
     fn class_name(&self) -> &'static str {
         "BatchNormalization"
+    }
+    fn get_config(&self) -> Result<serde_json::Value> {
+        let init = |i: Initializer| i.get_config();
+        Ok(layer_config(
+            &self.core,
+            json!({
+                "axis": -1,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "center": true,
+                "scale": true,
+                "beta_initializer": init(Initializer::Zeros),
+                "gamma_initializer": init(Initializer::Ones),
+                "moving_mean_initializer": init(Initializer::Zeros),
+                "moving_variance_initializer": init(Initializer::Ones),
+                "beta_regularizer": null,
+                "gamma_regularizer": null,
+                "beta_constraint": null,
+                "gamma_constraint": null,
+            }),
+        ))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         self.core.check_rank(input_shape.len(), 2..=usize::MAX)?;

@@ -1,7 +1,13 @@
 //! Saving and loading Keras models: weights in TensorFlow's checkpoint
-//! format (`model.save_weights` / `model.load_weights`).
+//! format (`model.save_weights` / `model.load_weights`), architectures as
+//! JSON (`model.to_json()` / `model_from_json`), and whole models
+//! (`save_model` / `load_model`).
 
+mod config;
+mod model;
 mod weights;
 
 pub(crate) use weights::io_error;
+pub use config::{deserialize_model, model_from_json};
+pub use model::{load_model, save_model, CONFIG_FILE, WEIGHTS_PREFIX};
 pub use weights::{LayerWeights, ModelWeights};

@@ -1,0 +1,288 @@
+//! Whole-model saving: `save_model` / `load_model`. A saved model is a
+//! directory holding
+//!
+//! - `config.json`: the architecture in the layout of `model.to_json()`
+//!   and, when the model is compiled, a `compile_config` (the optimizer's
+//!   class and learning rate, the loss, the metrics' names);
+//! - `weights.ckpt.index`, `weights.ckpt.data-00000-of-00001` and
+//!   `checkpoint`: the weights as `model.save_weights` writes them (a TF2
+//!   checkpoint tf-keras reads),
+//!
+//! so a model comes back in a new process without its building code, like
+//! Keras's `model.save(path)` / `tf.keras.models.load_model(path)`. The
+//! optimizer's state (Adam's moments, its step count) is not saved: a
+//! loaded model is compiled afresh with the saved settings.
+
+use super::{deserialize_model, ModelWeights};
+use crate::losses::{
+    self, BinaryCrossentropy, CategoricalCrossentropy, Huber, KLDivergence, Loss, LossReduction,
+    MeanAbsoluteError, MeanSquaredError, SparseCategoricalCrossentropy,
+};
+use crate::{metrics, optimizers, Compiled, Model};
+use ferroflow_core::{Error, Result};
+use serde_json::{json, Value};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The architecture's file in a saved model's directory.
+pub const CONFIG_FILE: &str = "config.json";
+/// The weights' checkpoint prefix in a saved model's directory.
+pub const WEIGHTS_PREFIX: &str = "weights.ckpt";
+
+/// The optimizers a `compile_config` can name: ferroflow's name, Keras's
+/// class name, and the identifier `optimizers::get` takes.
+const OPTIMIZERS: [(&str, &str, &str); 4] = [
+    ("Adam", "Adam", "adam"),
+    ("GradientDescent", "SGD", "sgd"),
+    ("RMSProp", "RMSprop", "rmsprop"),
+    ("Adagrad", "Adagrad", "adagrad"),
+];
+
+/// An I/O error of `op` on `path`.
+fn io_error(op: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
+    let path = path.display().to_string();
+    move |e| Error::invalid(op, format!("{path}: {e}"))
+}
+
+/// Saves `model` (a `Sequential` or functional model) to the directory
+/// `path`, like `model.save(path)`: its architecture and compile settings
+/// in `config.json`, its weights as a checkpoint. The save is crash-safe:
+/// everything is written and synced in a temporary sibling directory that
+/// then replaces `path`, so an interrupted save leaves the previous model
+/// loadable. An existing `path` that is not a saved model is left alone
+/// (an error).
+///
+/// ```
+/// use ferroflow_keras::layers::Dense;
+/// use ferroflow_keras::saving::{load_model, save_model};
+/// use ferroflow_keras::{Compiled, Model, Sequential};
+/// use ferroflow_core::prelude::*;
+/// let dir = std::env::temp_dir().join(format!("ff_save_model_doc_{}", std::process::id()));
+/// let mut model = Sequential::new(vec![Box::new(Dense::new(2).activation("softmax"))]);
+/// model.build(&[None, Some(3)]).unwrap();
+/// model.compile(Compiled::from_names("adam", "sparse_categorical_crossentropy", &["accuracy"]).unwrap());
+/// save_model(&mut model, &dir).unwrap();
+/// let mut loaded = load_model(&dir).unwrap();
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], [1, 3]).unwrap();
+/// assert_eq!(loaded.predict(&x, 1).unwrap(), model.predict(&x, 1).unwrap());
+/// assert!(loaded.compiled().is_some());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn save_model(model: &mut dyn Model, path: impl AsRef<Path>) -> Result<()> {
+    let dir = path.as_ref();
+    let mut config = model.serialize()?;
+    if let Some(compiled) = model.compiled().as_ref() {
+        config["compile_config"] = compile_config(compiled)?;
+    }
+    if dir.exists() && !dir.join(CONFIG_FILE).is_file() && !is_empty_dir(dir) {
+        return Err(Error::invalid(
+            "save_model",
+            format!(
+                "{} exists and is not a saved model (no {CONFIG_FILE}); not overwriting it",
+                dir.display()
+            ),
+        ));
+    }
+    let tmp = sibling(dir, &format!("tmp-{}", std::process::id()))?;
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io_error("save_model", &tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(io_error("save_model", &tmp))?;
+    let written = write_synced(&tmp.join(CONFIG_FILE), config.to_string().as_bytes())
+        .and_then(|()| ModelWeights::of(&*model).save(tmp.join(WEIGHTS_PREFIX)))
+        .and_then(|()| sync_dir(&tmp))
+        .and_then(|()| replace_dir(dir, &tmp));
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written
+}
+
+/// Loads a model saved by [`save_model`], like
+/// `tf.keras.models.load_model(path)`: rebuilds it from `config.json`,
+/// restores its weights and, when it was compiled, compiles it with the
+/// saved optimizer (Keras's defaults but the saved learning rate), loss
+/// and metrics.
+pub fn load_model(path: impl AsRef<Path>) -> Result<Box<dyn Model>> {
+    let mut dir = path.as_ref().to_path_buf();
+    if !dir.join(CONFIG_FILE).is_file() {
+        // A save interrupted between its two renames left the model here.
+        let previous = sibling(&dir, "previous")?;
+        if previous.join(CONFIG_FILE).is_file() {
+            dir = previous;
+        }
+    }
+    let file = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&file).map_err(io_error("load_model", &file))?;
+    let config: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::invalid("load_model", format!("{}: {e}", file.display())))?;
+    let mut model = deserialize_model(&config)?;
+    ModelWeights::of(&*model).load(dir.join(WEIGHTS_PREFIX))?;
+    match config.get("compile_config") {
+        Some(Value::Object(c)) if !c.is_empty() => {
+            let compiled = compiled_from(&config["compile_config"])
+                .map_err(|e| Error::invalid("load_model", format!("{}: {e}", file.display())))?;
+            model.compile(compiled);
+        }
+        _ => {}
+    }
+    Ok(model)
+}
+
+/// Keras's name of a loss reduction.
+fn reduction_name(reduction: LossReduction) -> &'static str {
+    match reduction {
+        LossReduction::SumOverBatchSize => "sum_over_batch_size",
+        LossReduction::Sum => "sum",
+        LossReduction::None => "none",
+    }
+}
+
+/// What `compile` was given, in the layout of Keras's `compile_config`.
+fn compile_config(compiled: &Compiled) -> Result<Value> {
+    let optimizer = compiled.optimizer();
+    let Some((_, class_name, id)) = OPTIMIZERS.iter().find(|o| o.0 == optimizer.name()) else {
+        return Err(Error::invalid(
+            "save_model",
+            format!(
+                "optimizer {} cannot be named in a compile_config (Adam, SGD, RMSprop and Adagrad can); save the architecture and weights with to_json and save_weights instead",
+                optimizer.name()
+            ),
+        ));
+    };
+    let loss = compiled.loss();
+    let metrics: Vec<&str> = compiled.metrics().iter().map(|m| m.name()).collect();
+    Ok(json!({
+        "optimizer": {
+            "class_name": class_name,
+            "config": { "name": id, "learning_rate": optimizer.learning_rate().get() },
+        },
+        "loss": {
+            "name": loss.name(),
+            "from_logits": loss.from_logits(),
+            "reduction": reduction_name(loss.reduction()),
+        },
+        "metrics": metrics,
+    }))
+}
+
+/// The loss named `name` (as `Loss::name` gives it) with `from_logits`
+/// and `reduction`.
+fn configured_loss(
+    name: &str,
+    from_logits: bool,
+    reduction: LossReduction,
+) -> Result<Box<dyn Loss>> {
+    macro_rules! by_name {
+        ($($T:ident),*) => {
+            $(
+                if name == $T::default().name() {
+                    return Ok(Box::new($T::from_logits(from_logits).with_reduction(reduction)));
+                }
+            )*
+        };
+    }
+    by_name!(
+        MeanSquaredError,
+        MeanAbsoluteError,
+        Huber,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        KLDivergence
+    );
+    losses::get(name)
+}
+
+/// The `Compiled` a [`compile_config`] describes.
+fn compiled_from(config: &Value) -> Result<Compiled> {
+    let bad = |what: &str| Error::invalid("compile_config", format!("bad or missing {what}"));
+    let class_name = config["optimizer"]["class_name"]
+        .as_str()
+        .ok_or_else(|| bad("optimizer.class_name"))?;
+    let (_, _, id) = OPTIMIZERS
+        .iter()
+        .find(|o| o.1 == class_name)
+        .ok_or_else(|| bad(&format!("optimizer {class_name:?}")))?;
+    let optimizer = optimizers::get(id)?;
+    if let Some(lr) = config["optimizer"]["config"]["learning_rate"].as_f64() {
+        optimizer.learning_rate().set(lr);
+    }
+    let loss = &config["loss"];
+    let name = loss["name"].as_str().ok_or_else(|| bad("loss.name"))?;
+    let reduction = match loss["reduction"].as_str().unwrap_or("sum_over_batch_size") {
+        "sum_over_batch_size" => LossReduction::SumOverBatchSize,
+        "sum" => LossReduction::Sum,
+        "none" => LossReduction::None,
+        other => return Err(bad(&format!("loss.reduction {other:?}"))),
+    };
+    let from_logits = loss["from_logits"].as_bool().unwrap_or(false);
+    let loss = configured_loss(name, from_logits, reduction)?;
+    let metrics = config["metrics"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            let m = m.as_str().ok_or_else(|| bad("metrics"))?;
+            metrics::get(m, loss.name())
+        })
+        .collect::<Result<_>>()?;
+    Ok(Compiled::new(optimizer, loss, metrics))
+}
+
+/// `dir` with `.suffix` appended to its last component.
+fn sibling(dir: &Path, suffix: &str) -> Result<PathBuf> {
+    let name = dir.file_name().ok_or_else(|| {
+        Error::invalid(
+            "save_model",
+            format!("{} does not name a directory", dir.display()),
+        )
+    })?;
+    let mut name = name.to_os_string();
+    name.push(format!(".{suffix}"));
+    Ok(dir.with_file_name(name))
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// Writes `bytes` to `path` and syncs them to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = File::create(path).map_err(io_error("save_model", path))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(io_error("save_model", path))
+}
+
+/// Syncs a directory's entries to disk.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("save_model", dir))
+}
+
+/// Puts the complete directory `tmp` in place of `dir`: the old `dir`
+/// moves to `<dir>.previous` (which `load_model` falls back on), `tmp`
+/// is renamed to `dir`, then the old one is deleted.
+fn replace_dir(dir: &Path, tmp: &Path) -> Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let previous = sibling(dir, "previous")?;
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(io_error("save_model", &previous))?;
+    }
+    if dir.exists() {
+        std::fs::rename(dir, &previous).map_err(io_error("save_model", dir))?;
+    }
+    std::fs::rename(tmp, dir).map_err(io_error("save_model", dir))?;
+    sync_dir(&parent)?;
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(io_error("save_model", &previous))?;
+    }
+    Ok(())
+}

@@ -178,6 +178,26 @@ fn weights_round_trip_between_models() {
 }
 
 #[test]
+fn a_failed_save_leaves_the_previous_weights_loadable() {
+    let dir = temp_dir("failed_save");
+    let prefix = dir.join("w.ckpt");
+    let saved = functional();
+    saved.save_weights(&prefix).unwrap();
+    // A directory where the bundle writer's temporary data file goes
+    // (`<file>.tempstate<pid>`) makes the next save fail before any rename.
+    let data = "w.ckpt.data-00000-of-00001";
+    std::fs::create_dir(dir.join(format!("{data}.tempstate{}", std::process::id()))).unwrap();
+    assert!(functional().save_weights(&prefix).is_err());
+    let mut loaded = functional();
+    loaded.load_weights(&prefix).unwrap();
+    let values = |m: &Functional| -> Vec<Tensor> {
+        m.trainable_variables().iter().map(|v| v.value()).collect()
+    };
+    assert_eq!(values(&loaded), values(&saved));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_shape_mismatch_names_the_layer_and_weight_and_changes_nothing() {
     let mut m = Sequential::new(vec![Box::new(Dense::new(5)), Box::new(Dense::new(4))]);
     m.build(&[None, Some(64)]).unwrap();

@@ -20,7 +20,7 @@ pub mod v1;
 mod writer;
 
 pub use histogram::{default_bucket_limits, histogram_proto, histogram_rows};
-pub use projector::{write_projector_config, PROJECTOR_CONFIG_FILE};
+pub use projector::{write_projector_config, EmbeddingMetadata, PROJECTOR_CONFIG_FILE};
 pub use reader::{event_files, EventFileReader};
 pub use summaries::{histogram, image, scalar, text, DEFAULT_BUCKETS};
 pub use writer::{EventFileWriter, EventWriterOptions, FILE_VERSION};

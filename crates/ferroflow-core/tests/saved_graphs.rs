@@ -220,8 +220,15 @@ fn array_model(g: &Graph, y: &Output) -> Vec<Output> {
         ])
         .unwrap();
     let row = h.index(&[Idx::At(-1)]).unwrap();
+    let fill = ferroflow_core::ops::Fill {
+        shape: Shape::from([2, 3]),
+    };
+    let fill = g
+        .add_op1(fill, &[&g.constant(2.5f32, "fill_value").unwrap()], None)
+        .unwrap();
+    let one_hot = idx.one_hot(3, 1.5f32, -1.0f32, 0).unwrap();
     vec![
-        gathered, am, b, pad, pad_v2, mirror, slice, range, strided, row,
+        gathered, am, b, pad, pad_v2, mirror, slice, range, strided, row, fill, one_hot,
     ]
 }
 

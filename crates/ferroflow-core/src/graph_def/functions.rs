@@ -3,10 +3,10 @@
 //! control flow v2 writes them (`StatelessIf`/`StatelessWhile` import too).
 //!
 //! A function body names a node's outputs `node:output_arg:index` with the
-//! output argument names of the node's TensorFlow op (`op_outputs.rs`), and
+//! output argument names of the node's TensorFlow op (`op_args.rs`), and
 //! the function's inputs by their argument names.
 
-use super::op_outputs::output_args;
+use super::op_args::output_args;
 use super::{node_defs, shape_proto};
 use crate::control_flow::{FuncGraph, If, While, WhileGrad};
 use crate::graph::{Graph, Node, NodeId, Output};

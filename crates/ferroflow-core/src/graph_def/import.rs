@@ -325,6 +325,20 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             let shape = shape.into_iter().map(|d| d as i64).collect();
             (Arc::new(Reshape { shape }), vec![0])
         }
+        "Fill" => {
+            let dims = cx.const_input(0)?.to_f64_vec()?;
+            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
+            (Arc::new(Fill { shape: dims.into() }), vec![1])
+        }
+        "OneHot" => {
+            let depth = usize::try_from(cx.const_scalar(1)?)
+                .map_err(|_| cx.error("depth must not be negative".into()))?;
+            let op = OneHot {
+                depth,
+                axis: cx.int_or("axis", -1)?,
+            };
+            (Arc::new(op), vec![0, 2, 3])
+        }
         "Transpose" => {
             let perm = cx.const_input(1)?.to_f64_vec()?;
             let perm = perm.into_iter().map(|p| p as usize).collect();

@@ -17,7 +17,7 @@
 mod functions;
 mod import;
 mod meta;
-mod op_outputs;
+mod op_args;
 
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
 
@@ -40,6 +40,7 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
         "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
+        "OneHot" => &[("T", 1), ("TI", 0)],
         "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],
         _ => &[("T", 0)],
     }
@@ -110,7 +111,8 @@ fn node_defs(
         def.input.push(naming.tensor(nodes, n, i)?);
     }
     let tf_inputs = node.op.tf_inputs(&specs);
-    // The dtypes of the TF form's inputs, for `T` and its kin.
+    // The dtypes of the data inputs, then of the constant ones, for `T`
+    // and its kin.
     let dtypes: Vec<DType> = specs
         .iter()
         .map(|s| s.dtype)
@@ -119,7 +121,9 @@ fn node_defs(
     for (input, value) in tf_inputs {
         let name = format!("{}/{input}", node.name);
         out.push(const_node(&name, &value, &node.device));
-        def.input.push(naming.constant(&name));
+        let at = input_position(node.op.op_type(), input).unwrap_or(def.input.len());
+        def.input
+            .insert(at.min(def.input.len()), naming.constant(&name));
     }
     def.input.extend(
         node.control_inputs
@@ -151,6 +155,15 @@ fn node_defs(
         .insert("_output_shapes".into(), AttrProto::list(output_shapes));
     out.push(def);
     Ok(out)
+}
+
+/// Where constant input `name` goes among the inputs of TF op `op_type`:
+/// its argument's position, when no list argument comes before it (else
+/// it goes last, after the list).
+fn input_position(op_type: &str, name: &str) -> Option<usize> {
+    let args = op_args::input_args(op_type)?;
+    let at = args.iter().position(|(arg, _)| *arg == name)?;
+    args[..at].iter().all(|(_, list)| !list).then_some(at)
 }
 
 /// A `Const` node holding `value`.

@@ -30,6 +30,10 @@ impl OpDef for Fill {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("index_type", AttrValue::Type(DType::I32))]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let dims = self.shape.dims().iter().map(|&d| d as i64);
+        vec![("dims", crate::op::int32_vector(dims))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Fill", inputs, 1)?;
         if inputs[0].shape.rank().is_some_and(|r| r != 0) {

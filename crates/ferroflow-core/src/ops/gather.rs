@@ -320,6 +320,9 @@ impl OpDef for OneHot {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("axis", AttrValue::Int(self.axis))]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("depth", Tensor::scalar(self.depth as i32))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("OneHot", inputs, 3)?;
         check_index_dtype("OneHot", inputs, 0, true)?;

@@ -5,8 +5,8 @@ use crate::layers::{self, input_batch_shape, input_layer_config, shape_of};
 use crate::model::{Compiled, Model};
 use ferroflow_core::{Error, Result};
 use ferroflow_tensor::Tensor;
-
 use serde_json::{json, Value};
+
 /// A linear stack of layers, like `tf.keras.Sequential([...])`.
 ///
 /// ```
@@ -23,10 +23,10 @@ use serde_json::{json, Value};
 pub struct Sequential {
     name: String,
     layers: Vec<Box<dyn Layer>>,
-    compiled: Option<Compiled>,
     /// The batch-first input shape it was built for (what `to_json` writes
     /// as the `InputLayer`).
     input_shape: Option<Vec<Option<usize>>>,
+    compiled: Option<Compiled>,
 }
 
 impl Sequential {
@@ -35,17 +35,17 @@ impl Sequential {
         Sequential {
             name: unique_name("sequential"),
             layers,
-            compiled: None,
             input_shape: None,
+            compiled: None,
         }
     }
 
-    /// Appends a layer, like `model.add(layer)`.
     /// Renames the model (`tf.keras.Sequential(layers, name=name)`).
     pub fn set_name(&mut self, name: &str) {
         self.name = name.to_string();
     }
 
+    /// Appends a layer, like `model.add(layer)`.
     pub fn add(&mut self, layer: Box<dyn Layer>) {
         self.layers.push(layer);
     }
@@ -53,8 +53,8 @@ impl Sequential {
     /// Builds every layer for inputs of `input_shape` (batch first, `None`
     /// unknown), like `model.build(input_shape)`; returns the output shape.
     pub fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
-        self.layers
         self.input_shape = Some(input_shape.to_vec());
+        self.layers
             .iter_mut()
             .try_fold(input_shape.to_vec(), |shape, layer| {
                 layer.build_once(&shape)
@@ -78,6 +78,13 @@ impl Sequential {
 
 impl Model for Sequential {
     fn call(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        if self.input_shape.is_none() {
+            let mut shape: Vec<Option<usize>> = x.dims().iter().map(|&d| Some(d)).collect();
+            if let Some(batch) = shape.first_mut() {
+                *batch = None;
+            }
+            self.input_shape = Some(shape);
+        }
         let mut y = x.clone();
         for layer in &mut self.layers {
             y = layer.apply(&y, training)?;
@@ -93,14 +100,6 @@ impl Model for Sequential {
     fn compiled(&mut self) -> &mut Option<Compiled> {
         &mut self.compiled
     }
-}
-        if self.input_shape.is_none() {
-            let mut shape: Vec<Option<usize>> = x.dims().iter().map(|&d| Some(d)).collect();
-            if let Some(batch) = shape.first_mut() {
-                *batch = None;
-            }
-            self.input_shape = Some(shape);
-        }
     fn serialize(&self) -> Result<Value> {
         Ok(json!({
             "module": "keras",
@@ -180,3 +179,4 @@ impl Sequential {
         }
         Ok(model)
     }
+}

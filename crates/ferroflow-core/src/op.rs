@@ -104,6 +104,19 @@ pub trait OpDef: Send + Sync + fmt::Debug + 'static {
             op_type: self.op_type().into(),
         })
     }
+
+    /// [`OpDef::gradient`] when only the inputs flagged in `needed` need a
+    /// gradient (TensorFlow's `skip_input_indices`): ops whose gradient is
+    /// costly per input (`MatMul`) skip the others and may return `None` for
+    /// them. Defaults to `gradient`.
+    fn gradient_for<H: TensorOps>(
+        &self,
+        args: GradArgs<'_, H>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<H>>> {
+        let _ = needed;
+        self.gradient(args)
+    }
 }
 
 /// An int32 vector, the form of TF's shape, perm and multiples inputs (for
@@ -112,6 +125,11 @@ pub(crate) fn int32_vector(values: impl IntoIterator<Item = i64>) -> Tensor {
     let values: Vec<i32> = values.into_iter().map(|v| v as i32).collect();
     let n = values.len();
     Tensor::from_vec(values, [n]).expect("n values make a [n] tensor")
+}
+
+/// A shape as TF's int32 `shape`/`dims` input (for [`OpDef::tf_inputs`]).
+pub(crate) fn shape_vector(shape: &ferroflow_tensor::Shape) -> Tensor {
+    int32_vector(shape.dims().iter().map(|&d| d as i64))
 }
 
 /// The object-safe face of an [`OpDef`], stored by tapes and graph nodes.
@@ -127,6 +145,13 @@ pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn reads_at_use(&self) -> bool;
     /// The gradient rule applied to eager tensors.
     fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>>;
+    /// The gradient rule applied to eager tensors, for the inputs flagged
+    /// in `needed` only (see [`OpDef::gradient_for`]).
+    fn gradient_eager_for(
+        &self,
+        args: GradArgs<'_, Tensor>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<Tensor>>>;
     /// The gradient rule adding nodes to a graph.
     fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>>;
     /// The op as `Any`, so code that knows an op type (GraphDef export of
@@ -164,6 +189,13 @@ impl<T: OpDef> Op for T {
     }
     fn gradient_eager(&self, args: GradArgs<'_, Tensor>) -> Result<Vec<Option<Tensor>>> {
         OpDef::gradient(self, args)
+    }
+    fn gradient_eager_for(
+        &self,
+        args: GradArgs<'_, Tensor>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<Tensor>>> {
+        OpDef::gradient_for(self, args, needed)
     }
     fn gradient_graph(&self, args: GradArgs<'_, Output>) -> Result<Vec<Option<Output>>> {
         OpDef::gradient(self, args)

@@ -148,7 +148,7 @@ impl GradientTape {
         target: &Tensor,
         sources: &[&W],
     ) -> Result<Vec<Option<Tensor>>> {
-        let (records, watched) = {
+        let (records, watched, reached) = {
             let mut s = self.state.borrow_mut();
             if s.used && !s.persistent {
                 return Err(Error::FailedPrecondition(
@@ -174,11 +174,11 @@ impl GradientTape {
                 s.recording = false;
                 std::mem::take(&mut s.records)
             };
-            (records, watched)
+            (records, watched, s.watched.clone())
         };
         // The tape stays silent while it plays back; outer tapes record.
         let _pause = self.stop_recording();
-        let grads = backprop(&records, target, sources)?;
+        let grads = backprop(&records, &reached, target, sources)?;
         // Sources the tape never watched (a frozen variable) get no gradient.
         Ok(grads
             .into_iter()
@@ -258,9 +258,12 @@ pub(crate) fn watch_variable(id: TensorId) {
 }
 
 /// Reverse accumulation over `records` (in creation order, so reversed is a
-/// valid order for the chain rule).
+/// valid order for the chain rule). Only inputs in `watched` (the sources
+/// and what was computed from them) get gradients: the others lead to no
+/// source, and ops skip their costly gradients (the batch of a first layer).
 fn backprop<W: Watchable + ?Sized>(
     records: &[Record],
+    watched: &IdSet,
     target: &Tensor,
     sources: &[&W],
 ) -> Result<Vec<Option<Tensor>>> {
@@ -293,16 +296,21 @@ fn backprop<W: Watchable + ?Sized>(
                 None => o.zeros_like(),
             })
             .collect::<Result<Vec<Tensor>>>()?;
-        let in_grads = rec.op.gradient_eager(GradArgs {
+        let needed: Vec<bool> = rec
+            .inputs
+            .iter()
+            .map(|x| x.dtype().is_float() && watched.contains(&x.id()))
+            .collect();
+        let args = GradArgs {
             inputs: &rec.inputs,
             outputs: &rec.outputs,
             grads: &out_grads,
-        })?;
-        for (input, g) in rec.inputs.iter().zip(in_grads) {
-            let Some(g) = g else { continue };
-            if !input.dtype().is_float() {
+        };
+        let in_grads = rec.op.gradient_eager_for(args, &needed)?;
+        for ((input, g), needed) in rec.inputs.iter().zip(in_grads).zip(needed) {
+            let Some(g) = g.filter(|_| needed) else {
                 continue;
-            }
+            };
             let total = match grads.remove(&input.id()) {
                 Some(prev) => prev.add(&g)?,
                 None => g,

@@ -518,3 +518,57 @@ fn eager_adam_keeps_powers_and_iterations() {
     // A constant gradient moves Adam by lr each step.
     assert!((w.value().to_vec::<f64>().unwrap()[0] - 0.7).abs() < 1e-6);
 }
+
+/// `n` values spread over [-1, 1) from a fixed linear congruential sequence.
+fn spread(n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        })
+        .collect()
+}
+
+/// The fused eager kernel equals the op-by-op update bit for bit, for both
+/// float dtypes and for sizes split over threads.
+fn check_fused_matches_update<O: Optimizer>(opt: &O) {
+    for dtype in [DType::F32, DType::F64] {
+        for n in [7, 300_001] {
+            let t = |seed: u64, scale: f64| {
+                let v: Vec<f64> = spread(n, seed).iter().map(|x| x * scale).collect();
+                Tensor::from(v).cast(dtype).unwrap()
+            };
+            let (var, grad) = (t(1, 1.0), t(2, 0.1));
+            let slots = [t(3, 0.01), t(4, 0.001).abs().unwrap()];
+            let lr = Tensor::scalar(1e-3f64).cast(dtype).unwrap();
+            let powers =
+                [0.9f64.powi(3), 0.999f64.powi(3)].map(|p| Tensor::scalar(p).cast(dtype).unwrap());
+            let (want, want_slots) = opt.update(&var, &grad, &slots, &lr, &powers).unwrap();
+            let (got, got_slots) = opt
+                .fused_update(&var, &grad, &slots, &lr, &powers)
+                .unwrap()
+                .expect("a fused kernel for floats");
+            for (g, w) in std::iter::once(&got)
+                .chain(&got_slots)
+                .zip(std::iter::once(&want).chain(&want_slots))
+            {
+                assert_eq!(g.dtype(), dtype);
+                let (g, w) = (g.to_f64_vec().unwrap(), w.to_f64_vec().unwrap());
+                assert!(
+                    g.iter().zip(&w).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{} {dtype} n={n}",
+                    opt.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fused_adam_equals_its_op_by_op_update() {
+    check_fused_matches_update(&Adam::new(1e-3));
+    check_fused_matches_update(&AdamW::new(1e-3, 0.004));
+}

@@ -98,14 +98,39 @@ impl OpDef for MatMul {
         )?])
     }
     fn gradient<H: TensorOps>(&self, g: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        self.gradient_for(g, &[true, true])
+    }
+    fn gradient_for<H: TensorOps>(
+        &self,
+        g: GradArgs<'_, H>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<H>>> {
         let (a, b, dy) = (&g.inputs[0], &g.inputs[1], &g.grads[0]);
-        let (ga, gb) = match (self.transpose_a, self.transpose_b) {
-            (false, false) => (dy.matmul_t(b, false, true)?, a.matmul_t(dy, true, false)?),
-            (false, true) => (dy.matmul_t(b, false, false)?, dy.matmul_t(a, true, false)?),
-            (true, false) => (b.matmul_t(dy, false, true)?, a.matmul_t(dy, false, false)?),
-            (true, true) => (b.matmul_t(dy, true, true)?, dy.matmul_t(a, true, true)?),
+        let (ta, tb) = (self.transpose_a, self.transpose_b);
+        let need = |i: usize| needed.get(i).copied().unwrap_or(true);
+        let ga = if need(0) {
+            let ga = match (ta, tb) {
+                (false, false) => dy.matmul_t(b, false, true)?,
+                (false, true) => dy.matmul_t(b, false, false)?,
+                (true, false) => b.matmul_t(dy, false, true)?,
+                (true, true) => b.matmul_t(dy, true, true)?,
+            };
+            Some(unbroadcast(ga, a)?)
+        } else {
+            None
         };
-        Ok(vec![Some(unbroadcast(ga, a)?), Some(unbroadcast(gb, b)?)])
+        let gb = if need(1) {
+            let gb = match (ta, tb) {
+                (false, false) => a.matmul_t(dy, true, false)?,
+                (false, true) => dy.matmul_t(a, true, false)?,
+                (true, false) => a.matmul_t(dy, false, false)?,
+                (true, true) => dy.matmul_t(a, true, true)?,
+            };
+            Some(unbroadcast(gb, b)?)
+        } else {
+            None
+        };
+        Ok(vec![ga, gb])
     }
 }
 

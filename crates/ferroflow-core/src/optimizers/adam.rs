@@ -3,6 +3,8 @@
 use super::{LearningRate, Optimizer, Updated};
 use crate::ops::MathOps;
 use crate::{Result, TensorOps};
+use ferroflow_tensor::kernels::elementwise::map_many;
+use ferroflow_tensor::{DType, FloatElement, Tensor};
 
 /// Adam (Kingma & Ba), TF1's formulation: with t the step,
 /// `lr_t = lr * sqrt(1 - β2ᵗ) / (1 - β1ᵗ)`,
@@ -74,6 +76,81 @@ impl Optimizer for Adam {
         let (m, v) = adam_moments(grad, &slots[0], &slots[1], self.beta1, self.beta2)?;
         let step = adam_step(&m, &v, lr, &powers[0], &powers[1], self.epsilon)?;
         Ok((var.sub(&step)?, vec![m, v]))
+    }
+
+    fn fused_update(
+        &self,
+        var: &Tensor,
+        grad: &Tensor,
+        slots: &[Tensor],
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<Option<Updated<Tensor>>> {
+        let adam = FusedAdam {
+            beta1: self.beta1,
+            beta2: self.beta2,
+            epsilon: self.epsilon,
+            weight_decay: None,
+        };
+        adam.apply(var, grad, slots, lr, powers)
+    }
+}
+
+/// Adam's step for eager tensors in one pass (`ApplyAdam`): the element
+/// arithmetic of [`adam_moments`] and [`adam_step`] in the same order, so
+/// the results match theirs bit for bit; with `weight_decay`, AdamW's
+/// decoupled decay `var - var * weight_decay * lr` first.
+pub(super) struct FusedAdam {
+    pub(super) beta1: f64,
+    pub(super) beta2: f64,
+    pub(super) epsilon: f64,
+    pub(super) weight_decay: Option<f64>,
+}
+
+impl FusedAdam {
+    /// The new variable and slots (`m`, `v`), or `None` for a dtype other
+    /// than float32 and float64.
+    pub(super) fn apply(
+        &self,
+        var: &Tensor,
+        grad: &Tensor,
+        slots: &[Tensor],
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<Option<Updated<Tensor>>> {
+        let updated = match var.dtype() {
+            DType::F32 => self.typed::<f32>(var, grad, slots, lr, powers)?,
+            DType::F64 => self.typed::<f64>(var, grad, slots, lr, powers)?,
+            _ => return Ok(None),
+        };
+        let [var, m, v] = updated;
+        Ok(Some((var, vec![m, v])))
+    }
+
+    fn typed<T: FloatElement>(
+        &self,
+        var: &Tensor,
+        grad: &Tensor,
+        slots: &[Tensor],
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<[Tensor; 3]> {
+        let (c1, c2) = (T::from_f64(1.0 - self.beta1), T::from_f64(1.0 - self.beta2));
+        let epsilon = T::from_f64(self.epsilon);
+        let (lr, one) = (lr.to_scalar::<T>()?, T::one());
+        let (beta1_power, beta2_power) = (powers[0].to_scalar::<T>()?, powers[1].to_scalar::<T>()?);
+        let lr_t = lr * (one - beta2_power).sqrt() / (one - beta1_power);
+        let decay = self.weight_decay.map(T::from_f64);
+        let inputs = [var, &slots[0], &slots[1], grad];
+        Ok(map_many("ApplyAdam", inputs, |[x, m, v, g]: [T; 4]| {
+            let m = m + (g - m) * c1;
+            let v = v + (g * g - v) * c2;
+            let x = match decay {
+                Some(wd) => x - x * wd * lr,
+                None => x,
+            };
+            [x - m * lr_t / (v.sqrt() + epsilon), m, v]
+        })?)
     }
 }
 

@@ -1,9 +1,10 @@
 //! AdamW, like `tf.keras.optimizers.AdamW`.
 
-use super::adam::{adam_moments, adam_step};
+use super::adam::{adam_moments, adam_step, FusedAdam};
 use super::{LearningRate, Optimizer, Updated};
 use crate::ops::MathOps;
 use crate::{Result, TensorOps};
+use ferroflow_tensor::Tensor;
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter), Keras's
 /// formulation: first `var -= lr * weight_decay * var`, then Adam's step
@@ -76,5 +77,22 @@ impl Optimizer for AdamW {
         let (m, v) = adam_moments(grad, &slots[0], &slots[1], self.beta1, self.beta2)?;
         let step = adam_step(&m, &v, lr, &powers[0], &powers[1], self.epsilon)?;
         Ok((decayed.sub(&step)?, vec![m, v]))
+    }
+
+    fn fused_update(
+        &self,
+        var: &Tensor,
+        grad: &Tensor,
+        slots: &[Tensor],
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<Option<Updated<Tensor>>> {
+        let adam = FusedAdam {
+            beta1: self.beta1,
+            beta2: self.beta2,
+            epsilon: self.epsilon,
+            weight_decay: Some(self.weight_decay),
+        };
+        adam.apply(var, grad, slots, lr, powers)
     }
 }

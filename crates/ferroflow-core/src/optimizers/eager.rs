@@ -96,9 +96,15 @@ impl<O: Optimizer> EagerOptimizer<O> {
                 .iter()
                 .map(|p| p.cast(value.dtype()))
                 .collect::<Result<Vec<_>>>()?;
-            let (new_value, new_slots) =
-                self.optimizer
-                    .update(&value, grad, &slot_values, &lr, &powers)?;
+            let fused = self
+                .optimizer
+                .fused_update(&value, grad, &slot_values, &lr, &powers)?;
+            let (new_value, new_slots) = match fused {
+                Some(updated) => updated,
+                None => self
+                    .optimizer
+                    .update(&value, grad, &slot_values, &lr, &powers)?,
+            };
             assignments.push(((*var).clone(), new_value));
             assignments.extend(slots.into_iter().zip(new_slots));
         }

@@ -42,7 +42,7 @@ pub use rmsprop::RMSProp;
 pub use schedules::{cosine_decay, exponential_decay, piecewise_constant, LearningRate};
 
 use crate::{fail, PartialShape, Result, TensorOps, TensorSpec};
-use ferroflow_tensor::{DType, Shape};
+use ferroflow_tensor::{DType, Shape, Tensor};
 
 /// The values one update step produces for a variable: its new value and
 /// the new value of each slot, in slot order.
@@ -92,6 +92,23 @@ pub trait Optimizer: Sized {
         lr: &H,
         powers: &[H],
     ) -> Result<Updated<H>>;
+
+    /// The same step as [`Optimizer::update`] on eager tensors as one fused
+    /// kernel, a single pass over the variable, its gradient and its slots
+    /// (TensorFlow's `ResourceApplyAdam`, PyTorch's fused optimizers), equal
+    /// to `update`'s result bit for bit; `None` where the optimizer has no
+    /// such kernel for the dtype, and the eager driver falls back to `update`.
+    fn fused_update(
+        &self,
+        var: &Tensor,
+        grad: &Tensor,
+        slots: &[Tensor],
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<Option<Updated<Tensor>>> {
+        let _ = (var, grad, slots, lr, powers);
+        Ok(None)
+    }
 
     /// This optimizer for eager [`crate::Variable`]s.
     fn eager(self) -> EagerOptimizer<Self> {

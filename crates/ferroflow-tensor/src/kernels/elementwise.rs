@@ -7,7 +7,7 @@
 //! value, and other broadcasts are runs over the innermost contiguous
 //! dimensions; each run is a plain loop the compiler vectorizes.
 
-use super::buffer::build_vec;
+use super::buffer::{build_vec, PAR_THRESHOLD};
 use super::strided::BroadcastPlan;
 use crate::{broadcast_shapes, Element, Result, Shape, Storage, Tensor, TensorError};
 use std::mem::MaybeUninit;
@@ -115,6 +115,81 @@ fn zip_run<T: Copy, U>(
             for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                 o.write(f(x, y));
             }
+        }
+    }
+}
+
+/// Applies `f` to the elements at each position of `I` same-shape tensors
+/// and writes its `O` results to `O` new tensors, in one pass over memory:
+/// a fused kernel such as an optimizer's update (`ApplyAdam` reads the
+/// variable, both moments and the gradient and writes three of them).
+/// Every input must have dtype `T` and the first input's shape.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::elementwise::map_many, Tensor};
+/// let x = Tensor::from([1.0f32, 2.0]);
+/// let y = Tensor::from([10.0f32, 20.0]);
+/// let [sum, diff] = map_many("AddSub", [&x, &y], |[a, b]: [f32; 2]| [a + b, a - b]).unwrap();
+/// assert_eq!(sum.to_vec::<f32>().unwrap(), vec![11.0, 22.0]);
+/// assert_eq!(diff.to_vec::<f32>().unwrap(), vec![-9.0, -18.0]);
+/// let err = map_many("AddSub", [&x, &Tensor::from([1.0f32])], |[a, b]: [f32; 2]| [a + b]);
+/// assert_eq!(err.unwrap_err().to_string(), "AddSub: Incompatible shapes: [2] vs. [1]");
+/// ```
+pub fn map_many<T: Element, const I: usize, const O: usize>(
+    op: &str,
+    inputs: [&Tensor; I],
+    f: impl Fn([T; I]) -> [T; O] + Sync + Send,
+) -> Result<[Tensor; O]> {
+    let Some(first) = inputs.first() else {
+        crate::bail!(op, "needs at least one input");
+    };
+    let shape = first.shape();
+    let mut srcs: [&[T]; I] = [&[]; I];
+    for (src, x) in srcs.iter_mut().zip(inputs) {
+        if x.shape() != shape {
+            crate::bail!(op, "Incompatible shapes: {} vs. {}", shape, x.shape());
+        }
+        *src = typed::<T>(op, x)?;
+    }
+    let n = shape.num_elements();
+    let mut outs: [Vec<T>; O] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let slots = outs.each_mut().map(|v| &mut v.spare_capacity_mut()[..n]);
+    fill_many(srcs, slots, &f);
+    let mut tensors = Vec::with_capacity(O);
+    for mut v in outs {
+        // SAFETY: `fill_many` wrote the first n slots of every output.
+        unsafe { v.set_len(n) };
+        tensors.push(Tensor::from_vec(v, shape.clone())?);
+    }
+    tensors
+        .try_into()
+        .map_err(|_| TensorError::invalid(op, "lost an output"))
+}
+
+/// Writes `f` of the inputs at each position into `outs` (all of one
+/// length), splitting large ranges over rayon's threads.
+fn fill_many<T: Element, const I: usize, const O: usize>(
+    srcs: [&[T]; I],
+    mut outs: [&mut [MaybeUninit<T>]; O],
+    f: &(impl Fn([T; I]) -> [T; O] + Sync),
+) {
+    let n = outs.first().map_or(0, |o| o.len());
+    if n >= PAR_THRESHOLD {
+        let mid = n / 2;
+        let mut right: [&mut [MaybeUninit<T>]; O] = std::array::from_fn(|_| Default::default());
+        for (l, r) in outs.iter_mut().zip(&mut right) {
+            (*l, *r) = std::mem::take(l).split_at_mut(mid);
+        }
+        let (ls, rs) = (srcs.map(|s| &s[..mid]), srcs.map(|s| &s[mid..]));
+        rayon::join(|| fill_many(ls, outs, f), || fill_many(rs, right, f));
+        return;
+    }
+    let srcs = srcs.map(|s| &s[..n]);
+    let mut outs = outs.map(|o| &mut o[..n]);
+    for i in 0..n {
+        let values = f(srcs.map(|s| s[i]));
+        for (o, v) in outs.iter_mut().zip(values) {
+            o[i].write(v);
         }
     }
 }

@@ -7,6 +7,7 @@ use super::strided::BroadcastPlan;
 use crate::{broadcast_shapes, DType, Element, Result, Shape, Tensor, TensorError};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Products with at least this many multiply-adds (`m * n * k`, about 160³)
 /// let `gemm` use every rayon thread; smaller ones run one per thread, as
@@ -130,30 +131,43 @@ struct Product {
 }
 
 impl Product {
-    /// Runs `kernel(a_matrix, b_matrix, out_matrix)` for each `(a, b)` index pair.
+    /// Runs `kernel(a_matrix, b_matrix, out_matrix)` for each `(a, b)` index
+    /// pair; the kernel writes every element of its output matrix.
     fn batched<T: Element>(
         self,
         pairs: &[(usize, usize)],
         a: &[T],
         b: &[T],
-        kernel: fn(&Product, &[T], &[T], &mut [T], Parallelism),
+        kernel: fn(&Product, &[T], &[T], &mut [MaybeUninit<T>], Parallelism),
     ) -> crate::Storage {
         let (mk, kn, mn) = (self.m * self.k, self.k * self.n, self.m * self.n);
-        let mut out = vec![T::zero(); pairs.len() * mn];
-        if mn > 0 && self.k > 0 {
-            let run = |(out, &(ia, ib)): (&mut [T], &(usize, usize)), par| {
+        let len = pairs.len() * mn;
+        if self.k == 0 {
+            return T::into_storage(vec![T::zero(); len]);
+        }
+        let mut out = Vec::with_capacity(len);
+        let slots = &mut out.spare_capacity_mut()[..len];
+        if mn > 0 {
+            let run = |(out, &(ia, ib)): (&mut [MaybeUninit<T>], &(usize, usize)), par| {
                 kernel(&self, &a[ia * mk..][..mk], &b[ib * kn..][..kn], out, par)
             };
             if mn * self.k >= GEMM_PAR_MIN {
                 let par = Parallelism::Rayon(0);
-                out.chunks_mut(mn).zip(pairs).for_each(|job| run(job, par));
+                slots
+                    .chunks_mut(mn)
+                    .zip(pairs)
+                    .for_each(|job| run(job, par));
             } else {
-                out.par_chunks_mut(mn)
+                slots
+                    .par_chunks_mut(mn)
                     .zip(pairs)
                     .with_min_len((TASK_MIN / (mn * self.k)).max(1))
                     .for_each(|job| run(job, Parallelism::None));
             }
         }
+        // SAFETY: the chunks cover all `len` slots and each kernel call
+        // writes its whole output matrix.
+        unsafe { out.set_len(len) };
         T::into_storage(out)
     }
 }
@@ -170,18 +184,25 @@ fn strides(stored_cols: usize, transpose: bool) -> (isize, isize) {
 }
 
 /// One f32/f64 product through `gemm`.
-fn gemm_kernel<T: Element>(p: &Product, a: &[T], b: &[T], out: &mut [T], par: Parallelism) {
+fn gemm_kernel<T: Element>(
+    p: &Product,
+    a: &[T],
+    b: &[T],
+    out: &mut [MaybeUninit<T>],
+    par: Parallelism,
+) {
     let (a_rs, a_cs) = strides(if p.transpose_a { p.m } else { p.k }, p.transpose_a);
     let (b_rs, b_cs) = strides(if p.transpose_b { p.k } else { p.n }, p.transpose_b);
     // SAFETY: `a` holds m*k, `b` k*n and `out` m*n elements (checked by the
     // slicing in `batched`), and the strides address exactly those matrices.
+    // With `read_dst` false gemm writes `out` without reading it (k > 0).
     // `batched` only passes f32 or f64, which gemm supports.
     unsafe {
         gemm::gemm(
             p.m,
             p.n,
             p.k,
-            out.as_mut_ptr(),
+            out.as_mut_ptr().cast::<T>(),
             1,
             p.n as isize,
             false,
@@ -203,7 +224,10 @@ fn gemm_kernel<T: Element>(p: &Product, a: &[T], b: &[T], out: &mut [T], par: Pa
 
 /// One integer product: rows of `out` accumulate scaled rows of `b`
 /// (a transposed `b` is first copied into row-major order).
-fn int_kernel<T: Arith>(p: &Product, a: &[T], b: &[T], out: &mut [T], _: Parallelism) {
+fn int_kernel<T: Arith>(p: &Product, a: &[T], b: &[T], out: &mut [MaybeUninit<T>], _: Parallelism) {
+    out.fill(MaybeUninit::new(T::zero()));
+    // SAFETY: every element was just initialized.
+    let out = unsafe { &mut *(out as *mut [MaybeUninit<T>] as *mut [T]) };
     let transposed;
     let b = if p.transpose_b {
         transposed = (0..p.k * p.n)

@@ -16,7 +16,10 @@ Dropout, Dense with he_normal, Concatenate of two inputs).
 With --check DIR: loads the JSON files ferroflow wrote into DIR (run
 `FERROFLOW_KERAS_CONFIG_DIR=DIR cargo test -p ferroflow-keras --test
 model_config`) with `model_from_json` of both Keras 3 and tf-keras and
-checks each against expected.json.
+checks each against expected.json; then rebuilds the model ferroflow saved
+with `save_model` (DIR/saved: config.json + the weights checkpoint) in
+tf-keras, loads its weights and compares its predictions with ferroflow's
+(DIR/saved_predictions.json).
 
 Run with python3 (TensorFlow 2.21, Keras 3.15, tf-keras 2.21).
 """
@@ -28,6 +31,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402  (Keras 3)
+import numpy as np  # noqa: E402
 import tf_keras  # noqa: E402  (Keras 2)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -137,6 +141,20 @@ def check(directory):
             print(f"{flavor:8} {name:8} {status}")
             if got != want:
                 print(f"  want {want}\n  got  {got}")
+    saved = os.path.join(directory, "saved")
+    with open(os.path.join(saved, "config.json")) as f:
+        config = json.load(f)
+    config.pop("compile_config", None)
+    model = tf_keras.models.model_from_json(json.dumps(config))
+    model.load_weights(os.path.join(saved, "weights.ckpt")).expect_partial()
+    with open(os.path.join(directory, "saved_predictions.json")) as f:
+        want = json.load(f)
+    x = np.array(want["x"], dtype=np.float32).reshape(want["x_shape"])
+    got = model.predict(x, verbose=0).ravel()
+    error = float(np.max(np.abs(got - np.array(want["y"], dtype=np.float32))))
+    status = "ok" if error < 1e-5 else "MISMATCH"
+    failures += error >= 1e-5
+    print(f"tf_keras saved_model predictions {status} (max error {error:.2e})")
     sys.exit(1 if failures else 0)
 
 

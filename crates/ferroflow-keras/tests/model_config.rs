@@ -547,6 +547,15 @@ fn saved_model_loads_without_its_code_and_predicts_the_same() {
             "{key}"
         );
     }
+    if let Some(out) = std::env::var_os("FERROFLOW_KERAS_CONFIG_DIR").map(PathBuf::from) {
+        save_model(&mut model, out.join("saved")).unwrap();
+        let predictions = json!({
+            "x": x.to_vec::<f32>().unwrap(),
+            "x_shape": x.dims(),
+            "y": model.predict(&x, 4).unwrap().to_vec::<f32>().unwrap(),
+        });
+        std::fs::write(out.join("saved_predictions.json"), predictions.to_string()).unwrap();
+    }
     // The loaded model trains on.
     let options = FitOptions {
         epochs: 1,

@@ -157,20 +157,27 @@ pub fn deserialize(value: &Value) -> Result<Box<dyn Layer>> {
     Ok(layer)
 }
 
-/// Applies the kernel fields read by [`Fields::kernel`] to a layer built
-/// with `kernel_builders!`.
+/// A layer built with `kernel_builders!` (`Dense`, the convolutions) with
+/// the kernel fields of config `f`; `kernel` is the prefix of the kernel's
+/// keys (`kernel`, or `depthwise` for `depthwise_initializer`).
 macro_rules! with_kernel {
-    ($layer:expr, $k:expr) => {{
-        let k = $k;
+    ($layer:expr, $f:expr, $kernel:expr) => {{
+        let (f, kernel) = ($f, $kernel);
+        f.unsupported(&[
+            "activity_regularizer",
+            &format!("{kernel}_constraint"),
+            "bias_constraint",
+        ])?;
+        let glorot = Initializer::glorot_uniform(None);
         let mut layer = $layer
-            .activation(&k.activation)
-            .use_bias(k.use_bias)
-            .kernel_initializer(k.kernel_initializer)
-            .bias_initializer(k.bias_initializer);
-        if let Some(r) = k.kernel_regularizer {
+            .activation(&f.activation()?)
+            .use_bias(f.bool_or("use_bias", true)?)
+            .kernel_initializer(f.initializer(&format!("{kernel}_initializer"), glorot)?)
+            .bias_initializer(f.initializer("bias_initializer", Initializer::Zeros)?);
+        if let Some(r) = f.regularizer(&format!("{kernel}_regularizer"))? {
             layer = layer.kernel_regularizer(r);
         }
-        if let Some(r) = k.bias_regularizer {
+        if let Some(r) = f.regularizer("bias_regularizer")? {
             layer = layer.bias_regularizer(r);
         }
         Box::new(layer)
@@ -185,7 +192,7 @@ fn build(f: &Fields) -> Result<Box<dyn Layer>> {
             let shape = f.batch_shape()?;
             Box::new(Input::new(shape.get(1..).unwrap_or_default()))
         }
-        "Dense" => with_kernel!(Dense::new(f.usize("units")?), f.kernel("kernel")?),
+        "Dense" => with_kernel!(Dense::new(f.usize("units")?), f, "kernel"),
         "Conv2D" | "Conv2DTranspose" => {
             f.require("groups", &json!(1))?;
             f.require("output_padding", &Value::Null)?;
@@ -195,14 +202,14 @@ fn build(f: &Fields) -> Result<Box<dyn Layer>> {
                 "Conv2D" => Conv2D::new(filters, size),
                 _ => Conv2D::transpose(filters, size),
             };
-            with_kernel!(f.window(conv)?, f.kernel("kernel")?)
+            with_kernel!(f.window(conv)?, f, "kernel")
         }
         "DepthwiseConv2D" => {
             let conv = Conv2D::depthwise(
                 f.pair("kernel_size", None)?,
                 f.usize_or("depth_multiplier", 1)?,
             );
-            with_kernel!(f.window(conv)?, f.kernel("depthwise")?)
+            with_kernel!(f.window(conv)?, f, "depthwise")
         }
         "MaxPooling2D" | "AveragePooling2D" => {
             f.channels_last()?;
@@ -236,7 +243,7 @@ fn build(f: &Fields) -> Result<Box<dyn Layer>> {
                 ("renorm", json!(false)),
                 ("synchronized", json!(false)),
             ] {
-                f.require(&key, &default)?;
+                f.require(key, &default)?;
             }
             for (key, init) in [
                 ("beta_initializer", Initializer::Zeros),
@@ -326,16 +333,6 @@ fn build(f: &Fields) -> Result<Box<dyn Layer>> {
             ))
         }
     })
-}
-
-/// The kernel fields of `Dense` and the convolutions, read.
-struct KernelArgs {
-    activation: String,
-    use_bias: bool,
-    kernel_initializer: Initializer,
-    bias_initializer: Initializer,
-    kernel_regularizer: Option<Regularizer>,
-    bias_regularizer: Option<Regularizer>,
 }
 
 /// A layer's config fields with typed getters whose errors name the class
@@ -510,26 +507,6 @@ impl Fields<'_> {
         Ok(conv
             .strides(self.pair("strides", Some([1, 1]))?)
             .padding(&self.padding()?))
-    }
-
-    /// The kernel fields; `kernel` is the prefix of the kernel's keys.
-    fn kernel(&self, kernel: &str) -> Result<KernelArgs> {
-        self.unsupported(&[
-            "activity_regularizer",
-            &format!("{kernel}_constraint"),
-            "bias_constraint",
-        ])?;
-        Ok(KernelArgs {
-            activation: self.activation()?,
-            use_bias: self.bool_or("use_bias", true)?,
-            kernel_initializer: self.initializer(
-                &format!("{kernel}_initializer"),
-                Initializer::glorot_uniform(None),
-            )?,
-            bias_initializer: self.initializer("bias_initializer", Initializer::Zeros)?,
-            kernel_regularizer: self.regularizer(&format!("{kernel}_regularizer"))?,
-            bias_regularizer: self.regularizer("bias_regularizer")?,
-        })
     }
 
     fn initializer(&self, key: &str, default: Initializer) -> Result<Initializer> {

@@ -343,12 +343,55 @@ pub trait Model {
             let index: Vec<i64> = (start as i64..(start + batch_size).min(n) as i64).collect();
             outputs.push(self.call(&rows(x, &index)?, false)?);
         }
-        let refs: Vec<&Tensor> = outputs.iter().collect();
-        match refs.len() {
-            0 => Err(Error::invalid("predict", "x holds no examples")),
-            1 => Ok(outputs.swap_remove(0)),
-            _ => concat(&refs, 0),
+        join_batches(outputs)
+    }
+
+    /// The outputs on every batch of a dataset, in inference mode, like
+    /// `model.predict(dataset)`: its elements are batches of `x`, or
+    /// `(x, y)` / `(x, y, sample_weight)` tuples whose `x` is used.
+    ///
+    /// ```
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_data::Dataset;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::{Model, Sequential};
+    /// let mut model = Sequential::new(vec![Box::new(Dense::new(3))]);
+    /// let x = Tensor::from_vec(vec![1.0f32; 10], [5, 2]).unwrap();
+    /// let data = Dataset::from_tensor_slices(x).unwrap().batch(2, false).unwrap();
+    /// assert_eq!(model.predict_dataset(&data).unwrap().dims(), [5, 3]);
+    /// ```
+    fn predict_dataset(&mut self, data: &Dataset) -> Result<Tensor> {
+        let mut outputs = Vec::new();
+        for element in data {
+            let element = element.map_err(|e| match e {
+                ferroflow_data::DataError::Core(e) => e,
+                other => Error::invalid("predict", other.to_string()),
+            })?;
+            let x = match (element.names(), element.tensors()) {
+                (None, [x] | [x, _] | [x, _, _]) => x,
+                _ => {
+                    return Err(Error::invalid(
+                        "predict",
+                        format!(
+                            "a dataset for predict yields x or (x, y[, sample_weight]) tuples; got elements {}",
+                            element.spec()
+                        ),
+                    ))
+                }
+            };
+            outputs.push(self.call(x, false)?);
         }
+        join_batches(outputs)
+    }
+}
+
+/// The outputs of `predict`'s batches, joined along the batch axis.
+fn join_batches(mut outputs: Vec<Tensor>) -> Result<Tensor> {
+    let refs: Vec<&Tensor> = outputs.iter().collect();
+    match refs.len() {
+        0 => Err(Error::invalid("predict", "x holds no examples")),
+        1 => Ok(outputs.swap_remove(0)),
+        _ => concat(&refs, 0),
     }
 }
 

@@ -40,16 +40,53 @@ pub use ferroflow_core::graph_def;
 pub use ferroflow_core::initializers;
 /// Optimizers, learning-rate schedules, clipping (`tf.train`, `tf.keras.optimizers`).
 pub use ferroflow_core::optimizers as train;
+/// The embedding projector's files and PCA (`tensorboard.plugins.projector`).
+pub use ferroflow_core::projector;
 /// Seeds and random streams (`set_random_seed`).
 pub use ferroflow_core::random;
 /// TF1 checkpoints of graph variables: `Saver`, `latest_checkpoint`, `load_checkpoint`.
 pub use ferroflow_core::saver;
 /// Running graphs: `Session` and its options.
 pub use ferroflow_core::session;
-/// TF1 summary ops in graphs and the `FileWriter` that writes them for TensorBoard.
+
+/// TF2 summaries for TensorBoard (`tf.summary`): `create_file_writer`, a
+/// thread's default writer, `scalar`, `histogram`, `image`, `text`.
+///
+/// ```
+/// use ferroflow as tf;
+/// let dir = std::env::temp_dir().join(format!("ff_facade_summary_{}", std::process::id()));
+/// let writer = tf::summary::create_file_writer(&dir)?;
+/// {
+///     let _default = writer.as_default();
+///     tf::summary::experimental::set_step(Some(1));
+///     assert!(tf::summary::scalar("loss", 0.25, None)?);
+/// }
+/// writer.close()?;
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), tf::Error>(())
+/// ```
 pub mod summary {
-    pub use ferroflow_core::summary_ops::*;
-    pub use ferroflow_core::FileWriter;
+    pub use ferroflow_core::summary_writer::{
+        create_file_writer, histogram, image, scalar, text, DefaultWriter, SummaryWriter,
+    };
+
+    /// `tf.summary.experimental`: the default step of summaries.
+    pub mod experimental {
+        pub use ferroflow_core::summary_writer::{get_step, set_step};
+    }
+}
+
+/// TensorFlow 1 APIs kept for compatibility (`tf.compat`).
+pub mod compat {
+    /// `tf.compat.v1`.
+    pub mod v1 {
+        /// TF1 summary ops in graphs, `merge_all`, and the `FileWriter` that
+        /// writes what they evaluate to for TensorBoard.
+        pub mod summary {
+            pub use ferroflow_core::summary_ops::*;
+            pub use ferroflow_core::FileWriter;
+        }
+    }
 }
 
 /// The raw kernels and tensor value crate.

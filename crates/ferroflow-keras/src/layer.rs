@@ -1,9 +1,11 @@
-//! The `Layer` trait and the state every layer shares: its name, weights,
+//! The `Layer` trait and the state every layer shares: its name, weights
+//! (eager, and as variables of each graph the layer is called in),
 //! `trainable` flag, regularizers and added losses and metrics.
 
+use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
-use ferroflow_core::{Error, Result};
+use ferroflow_core::{Error, GraphVariable, PartialShape, Result};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -89,6 +91,9 @@ pub struct LayerCore {
     output_shape: Option<Vec<Option<usize>>>,
     added_losses: RefCell<Vec<Tensor>>,
     added_metrics: RefCell<Vec<(String, Tensor)>>,
+    /// The weights as variables of each graph the layer was called in, by
+    /// graph id.
+    graph_weights: RefCell<Vec<(u64, Vec<GraphVariable>)>>,
 }
 
 impl LayerCore {
@@ -102,6 +107,7 @@ impl LayerCore {
             output_shape: None,
             added_losses: RefCell::new(Vec::new()),
             added_metrics: RefCell::new(Vec::new()),
+            graph_weights: RefCell::new(Vec::new()),
         }
     }
 
@@ -167,6 +173,45 @@ impl LayerCore {
         w
     }
 
+    /// The weights as variables of graph `g`, in creation order, like a
+    /// Keras layer called in a TF1 graph: made on the first call in `g`,
+    /// named as the eager weights (`dense/kernel:0` under no name scope),
+    /// starting from the eager weights' current values, and trainable
+    /// when the weight and the layer are.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::Layer;
+    /// let mut dense = Dense::new(2).name("d");
+    /// dense.build_once(&[None, Some(3)]).unwrap();
+    /// let g = Graph::new();
+    /// let vars = dense.core().graph_variables(&g).unwrap();
+    /// assert_eq!(vars[0].name(), "d/kernel:0");
+    /// assert_eq!(g.trainable_variables().len(), 2);
+    /// ```
+    pub fn graph_variables(&self, g: &Graph) -> Result<Vec<GraphVariable>> {
+        let mut made = self.graph_weights.borrow_mut();
+        if let Some((_, vars)) = made.iter().find(|(id, _)| *id == g.id()) {
+            return Ok(vars.clone());
+        }
+        let vars = self
+            .weights
+            .iter()
+            .map(|w| {
+                let name = w.name().trim_end_matches(":0");
+                g.variable(w.read_value(), name, self.trainable && w.trainable())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        made.push((g.id(), vars.clone()));
+        Ok(vars)
+    }
+
+    /// The eager weights in creation order (what a forward pass reads).
+    pub(crate) fn weights_in_order(&self) -> &[Variable] {
+        &self.weights
+    }
+
     /// The weights the optimizer updates (none when frozen).
     pub fn trainable_weights(&self) -> Vec<Variable> {
         let on = self.trainable;
@@ -229,15 +274,31 @@ impl LayerCore {
         Error::invalid(format!("layer '{}'", self.name), msg.to_string())
     }
 
-    /// Checks that `x` is floating point with a rank in `ranks`.
-    pub fn check_input(&self, x: &Tensor, ranks: std::ops::RangeInclusive<usize>) -> Result<()> {
+    /// Checks that `x` is floating point with a rank in `ranks` (when its
+    /// rank is known).
+    pub fn check_input<H: TensorOps>(
+        &self,
+        x: &H,
+        ranks: std::ops::RangeInclusive<usize>,
+    ) -> Result<()> {
         if !x.dtype().is_float() {
             return Err(self.error(format!(
                 "expected a floating-point input, got dtype {}",
                 x.dtype()
             )));
         }
-        self.check_rank(x.rank(), ranks)
+        match x.static_shape().rank() {
+            Some(rank) => self.check_rank(rank, ranks),
+            None => Ok(()),
+        }
+    }
+
+    /// The static dims of `x` (`None` unknown); an unknown rank is an error.
+    pub fn static_dims<H: TensorOps>(&self, x: &H) -> Result<Vec<Option<usize>>> {
+        x.static_shape()
+            .dims()
+            .map(|d| d.to_vec())
+            .ok_or_else(|| self.error("the input's rank must be known"))
     }
 
     /// Checks a rank against the layer's expectation, with Keras's message.
@@ -285,6 +346,17 @@ pub trait Layer {
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>>;
     /// The forward pass on a built layer.
     fn call(&self, x: &Tensor, training: bool) -> Result<Tensor>;
+    /// The forward pass on a graph tensor: the same ops, added to `x`'s
+    /// graph, with the weights as that graph's variables
+    /// ([`LayerCore::graph_variables`]). Layers that so far run only
+    /// eagerly return an error saying so.
+    fn call_graph(&self, x: &Output, training: bool) -> Result<Output> {
+        let _ = (x, training);
+        Err(self.core().error(format!(
+            "{} layers cannot be called on graph tensors yet",
+            self.class_name()
+        )))
+    }
 
     /// Builds for several inputs (merge layers override this); a
     /// single-input layer takes exactly one.
@@ -328,16 +400,49 @@ pub trait Layer {
 
     /// Builds on first use from `x`'s shape, then calls, like `layer(x)`.
     fn apply(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        if !self.core().built() {
-            let mut shape: Vec<Option<usize>> = x.dims().iter().map(|&d| Some(d)).collect();
-            if let Some(batch) = shape.first_mut() {
-                *batch = None;
-            }
-            self.build_once(&shape)?;
-        }
+        self.build_for(&x.static_shape())?;
         self.core().clear_added();
         let _scope = ferroflow_core::trace::name_scope(self.core().name());
         self.call(x, training)
+    }
+
+    /// Builds on first use from `x`'s static shape, then calls in `x`'s
+    /// graph under the layer's name scope, like `layer(x)` in a TF1 graph.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::Layer;
+    /// let g = Graph::new();
+    /// let x = g.placeholder(DType::F32, [None, Some(4)], "x").unwrap();
+    /// let y = Dense::new(3).name("out").apply_graph(&x, false).unwrap();
+    /// assert_eq!(y.static_shape().to_string(), "(?, 3)");
+    /// assert_eq!(y.name(), "out/BiasAdd:0");
+    /// ```
+    fn apply_graph(&mut self, x: &Output, training: bool) -> Result<Output> {
+        self.build_for(&x.static_shape())?;
+        // The variables first, so that the call's scope does not prefix them.
+        self.core().graph_variables(x.graph())?;
+        let _scope = x.graph().name_scope(self.core().name());
+        self.call_graph(x, training)
+    }
+
+    /// Builds unless built, for inputs of `shape` (any batch size).
+    fn build_for(&mut self, shape: &PartialShape) -> Result<()> {
+        if self.core().built() {
+            return Ok(());
+        }
+        let Some(dims) = shape.dims() else {
+            return Err(self
+                .core()
+                .error("the input's rank must be known to build the layer"));
+        };
+        let mut dims = dims.to_vec();
+        if let Some(batch) = dims.first_mut() {
+            *batch = None;
+        }
+        self.build_once(&dims).map(|_| ())
     }
 
     /// The layer's configuration in Keras's JSON layout, like

@@ -21,21 +21,23 @@ pub mod callbacks;
 mod functional;
 pub mod info_theory;
 mod layer;
+mod layer_tensor;
 pub mod layers;
 pub mod losses;
 pub mod metrics;
 mod model;
+pub mod optimizers;
 /// Model-level functions, like `tf.keras.models`.
 pub mod models {
     pub use crate::saving::{load_model, model_from_json, save_model};
 }
-pub mod optimizers;
 pub mod saving;
 mod sequential;
 pub mod summary;
 
 pub use functional::{Functional, KerasTensor};
 pub use layer::{unique_name, Layer, LayerCore, Regularizer};
+pub use layer_tensor::{LayerTensor, UPDATE_OPS};
 pub use model::{Compiled, FitOptions, Model};
 pub use sequential::Sequential;
 

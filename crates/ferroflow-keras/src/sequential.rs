@@ -3,6 +3,7 @@
 use crate::layer::{unique_name, Layer};
 use crate::layers::{self, input_batch_shape, input_layer_config, shape_of};
 use crate::model::{Compiled, Model};
+use ferroflow_core::graph::Output;
 use ferroflow_core::{Error, Result};
 use ferroflow_tensor::Tensor;
 use serde_json::{json, Value};
@@ -73,6 +74,32 @@ impl Sequential {
                     format!("Was asked to retrieve layer at index {index} but model only has {count} layers."),
                 )
             })
+    }
+}
+
+impl Sequential {
+    /// Calls the layers in order on a graph tensor, building them on first
+    /// use, like calling a Keras model on a placeholder in a TF1 graph:
+    /// each layer's ops go under its name scope and its weights become
+    /// variables of the graph (`dense/kernel`), starting from their eager
+    /// values.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::{Dense, Flatten};
+    /// use ferroflow_keras::Sequential;
+    /// let mut model = Sequential::new(vec![Box::new(Flatten::new()), Box::new(Dense::new(10))]);
+    /// let g = Graph::new();
+    /// let x = g.placeholder(DType::F32, [None, Some(28), Some(28)], "x").unwrap();
+    /// let logits = model.call_graph(&x, true).unwrap();
+    /// assert_eq!(logits.static_shape().to_string(), "(?, 10)");
+    /// assert_eq!(g.trainable_variables().len(), 2);
+    /// ```
+    pub fn call_graph(&mut self, x: &Output, training: bool) -> Result<Output> {
+        self.layers
+            .iter_mut()
+            .try_fold(x.clone(), |y, layer| layer.apply_graph(&y, training))
     }
 }
 

@@ -2,9 +2,10 @@
 //! `Dropout`.
 
 use super::config::layer_config;
-use super::core_accessors;
+use super::{core_accessors, forward_calls};
 use crate::activations;
 use crate::layer::{Layer, LayerCore};
+use crate::LayerTensor;
 use ferroflow_core::prelude::*;
 use ferroflow_core::Result;
 use serde_json::json;
@@ -36,6 +37,14 @@ impl Activation {
     }
 }
 
+impl Activation {
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 0..=usize::MAX)?;
+        self.act.apply(x)
+    }
+}
+
 impl Layer for Activation {
     core_accessors!();
     fn class_name(&self) -> &'static str {
@@ -48,10 +57,7 @@ impl Layer for Activation {
         self.act = activations::Activation::get(&self.name).map_err(|e| self.core.error(e))?;
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 0..=usize::MAX)?;
-        self.act.apply(x)
-    }
+    forward_calls!();
 }
 
 /// `max(x, 0)`, like `tf.keras.layers.ReLU()`.
@@ -65,6 +71,14 @@ impl ReLU {
         ReLU {
             core: LayerCore::new("re_lu"),
         }
+    }
+}
+
+impl ReLU {
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 0..=usize::MAX)?;
+        x.relu()
     }
 }
 
@@ -88,10 +102,7 @@ impl Layer for ReLU {
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 0..=usize::MAX)?;
-        x.relu()
-    }
+    forward_calls!();
 }
 
 /// `x` where positive, `alpha * x` elsewhere, like
@@ -111,6 +122,14 @@ impl LeakyReLU {
     }
 }
 
+impl LeakyReLU {
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 0..=usize::MAX)?;
+        x.leaky_relu(self.alpha)
+    }
+}
+
 impl Layer for LeakyReLU {
     core_accessors!();
     fn class_name(&self) -> &'static str {
@@ -122,10 +141,7 @@ impl Layer for LeakyReLU {
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 0..=usize::MAX)?;
-        x.leaky_relu(self.alpha)
-    }
+    forward_calls!();
 }
 
 /// Softmax over the last axis, like `tf.keras.layers.Softmax()`.
@@ -139,6 +155,14 @@ impl Softmax {
         Softmax {
             core: LayerCore::new("softmax"),
         }
+    }
+}
+
+impl Softmax {
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 1..=usize::MAX)?;
+        x.softmax()
     }
 }
 
@@ -160,10 +184,7 @@ impl Layer for Softmax {
         self.core.check_rank(input_shape.len(), 1..=usize::MAX)?;
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 1..=usize::MAX)?;
-        x.softmax()
-    }
+    forward_calls!();
 }
 
 /// Zeroes a fraction `rate` of the inputs while training and scales the
@@ -200,6 +221,16 @@ impl Dropout {
         self.seed = Some(seed);
         self
     }
+
+    /// The forward pass, eager or in a graph (a graph's dropout draws from
+    /// its session's stream).
+    fn forward<H: LayerTensor>(&self, x: &H, training: bool) -> Result<H> {
+        self.core.check_input(x, 0..=usize::MAX)?;
+        if !training || self.rate == 0.0 {
+            return Ok(x.clone());
+        }
+        x.dropout(self.rate, None, self.seed, true)
+    }
 }
 
 impl Layer for Dropout {
@@ -222,11 +253,5 @@ impl Layer for Dropout {
         }
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 0..=usize::MAX)?;
-        if !training || self.rate == 0.0 {
-            return Ok(x.clone());
-        }
-        x.dropout(self.rate, None, self.seed, true)
-    }
+    forward_calls!();
 }

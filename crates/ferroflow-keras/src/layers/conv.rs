@@ -3,9 +3,10 @@
 //! global poolings ([`GlobalPooling2D`]) and [`ZeroPadding2D`].
 
 use super::config::{kernel_config, layer_config};
-use super::{bias_and_activation, core_accessors, kernel_builders};
+use super::{bias_and_activation, core_accessors, forward_calls, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
+use crate::LayerTensor;
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
@@ -166,6 +167,36 @@ impl Conv2D {
         self
     }
     kernel_builders!();
+
+    /// The forward pass, eager or in a graph: `activation(conv(x, kernel)
+    /// + bias)` (a transposed convolution needs `x`'s whole shape).
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 4..=4)?;
+        let weights = H::weights_of(&self.core, x)?;
+        let Some(k) = weights.first() else {
+            return Err(self.core.error("not built"));
+        };
+        let window = Window2d::new(self.strides, padding(&self.core, &self.padding)?);
+        let y = match self.kind {
+            ConvKind::Dense => x.conv2d(k, &window, DataFormat::Nhwc)?,
+            ConvKind::Depthwise => x.depthwise_conv2d(k, &window, DataFormat::Nhwc)?,
+            ConvKind::Transpose => {
+                let same = window.padding == Padding::Same;
+                let dims = self.core.static_dims(x)?;
+                let dim = |i: usize| known_dim(&self.core, &dims, i);
+                let [kh, kw] = self.kernel_size;
+                let [sh, sw] = self.strides;
+                let dims = [
+                    dim(0)?,
+                    transposed_size(dim(1)?, kh, sh, same),
+                    transposed_size(dim(2)?, kw, sw, same),
+                    self.filters,
+                ];
+                x.conv2d_transpose(k, &dims, &window, DataFormat::Nhwc)?
+            }
+        };
+        bias_and_activation(y, weights.get(1), self.act)
+    }
 }
 
 impl Layer for Conv2D {
@@ -272,32 +303,7 @@ impl Layer for Conv2D {
         }
         Ok(out)
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 4..=4)?;
-        let kernel = self
-            .kernel
-            .as_ref()
-            .ok_or_else(|| self.core.error("not built"))?;
-        let window = Window2d::new(self.strides, padding(&self.core, &self.padding)?);
-        let k = kernel.value();
-        let y = match self.kind {
-            ConvKind::Dense => x.conv2d(&k, &window, DataFormat::Nhwc)?,
-            ConvKind::Depthwise => x.depthwise_conv2d(&k, &window, DataFormat::Nhwc)?,
-            ConvKind::Transpose => {
-                let same = window.padding == Padding::Same;
-                let [kh, kw] = self.kernel_size;
-                let [sh, sw] = self.strides;
-                let dims = [
-                    x.dims()[0],
-                    transposed_size(x.dims()[1], kh, sh, same),
-                    transposed_size(x.dims()[2], kw, sw, same),
-                    self.filters,
-                ];
-                x.conv2d_transpose(&k, &dims, &window, DataFormat::Nhwc)?
-            }
-        };
-        bias_and_activation(y, self.bias.as_ref(), self.act)
-    }
+    forward_calls!();
 }
 
 /// Max or average pooling over NHWC windows, like
@@ -347,6 +353,21 @@ impl Pooling2D {
         self.padding = padding.into();
         self
     }
+
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 4..=4)?;
+        let window = Pool2d::new(
+            self.pool_size,
+            self.strides,
+            padding(&self.core, &self.padding)?,
+        );
+        if self.max {
+            x.max_pool2d(&window, DataFormat::Nhwc)
+        } else {
+            x.avg_pool2d(&window, DataFormat::Nhwc)
+        }
+    }
 }
 
 impl Layer for Pooling2D {
@@ -380,19 +401,7 @@ impl Layer for Pooling2D {
             None,
         )
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 4..=4)?;
-        let window = Pool2d::new(
-            self.pool_size,
-            self.strides,
-            padding(&self.core, &self.padding)?,
-        );
-        if self.max {
-            x.max_pool2d(&window, DataFormat::Nhwc)
-        } else {
-            x.avg_pool2d(&window, DataFormat::Nhwc)
-        }
-    }
+    forward_calls!();
 }
 
 /// The mean or max over height and width of NHWC images, like

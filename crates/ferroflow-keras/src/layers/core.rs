@@ -1,9 +1,10 @@
 //! `Dense`, `Flatten`, `Reshape`, `Permute`.
 
 use super::config::{kernel_config, layer_config};
-use super::{bias_and_activation, core_accessors, kernel_builders};
+use super::{bias_and_activation, core_accessors, forward_calls, kernel_builders};
 use crate::activations;
 use crate::layer::{known_dim, Layer, LayerCore, Regularizer};
+use crate::LayerTensor;
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
@@ -61,6 +62,39 @@ impl Dense {
     pub fn kernel(&self) -> Option<&Variable> {
         self.kernel.as_ref()
     }
+
+    /// The forward pass, eager or in a graph: `activation(x · kernel +
+    /// bias)`, on the last axis.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 2..=usize::MAX)?;
+        let weights = H::weights_of(&self.core, x)?;
+        let (Some(kernel), Some(k)) = (&self.kernel, weights.first()) else {
+            return Err(self.core.error("not built"));
+        };
+        let in_dim = kernel.shape().dims()[0];
+        let dims = self.core.static_dims(x)?;
+        if dims.last().copied().flatten().is_some_and(|d| d != in_dim) {
+            return Err(self.core.error(format!(
+                "Input 0 of layer \"{}\" is incompatible with the layer: expected axis -1 of input shape to have value {in_dim}, but received input with shape {}",
+                self.core.name(),
+                x.static_shape()
+            )));
+        }
+        let y = if dims.len() == 2 {
+            x.matmul(k)?
+        } else {
+            let mut out: Vec<i64> = dims.iter().map(|d| d.map_or(-1, |d| d as i64)).collect();
+            if out.iter().filter(|&&d| d == -1).count() > 1 {
+                return Err(self.core.error(format!(
+                    "inputs of rank > 2 may have one unknown dimension, got shape {}",
+                    x.static_shape()
+                )));
+            }
+            *out.last_mut().expect("rank >= 2") = self.units as i64;
+            x.reshape(&[-1, in_dim as i64])?.matmul(k)?.reshape(&out)?
+        };
+        bias_and_activation(y, weights.get(1), self.act)
+    }
 }
 
 impl Layer for Dense {
@@ -97,31 +131,7 @@ impl Layer for Dense {
         *out.last_mut().expect("rank checked") = Some(self.units);
         Ok(out)
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 2..=usize::MAX)?;
-        let kernel = self
-            .kernel
-            .as_ref()
-            .ok_or_else(|| self.core.error("not built"))?;
-        let k = kernel.value();
-        let in_dim = k.dims()[0];
-        if x.dims()[x.rank() - 1] != in_dim {
-            return Err(self.core.error(format!(
-                "Input 0 of layer \"{}\" is incompatible with the layer: expected axis -1 of input shape to have value {in_dim}, but received input with shape {}",
-                self.core.name(),
-                x.shape().to_tuple_string()
-            )));
-        }
-        let y = if x.rank() == 2 {
-            x.matmul(&k)?
-        } else {
-            let mut dims: Vec<i64> = x.dims().iter().map(|&d| d as i64).collect();
-            let flat = x.reshape(&[-1, in_dim as i64])?.matmul(&k)?;
-            *dims.last_mut().expect("rank >= 2") = self.units as i64;
-            flat.reshape(&dims)?
-        };
-        bias_and_activation(y, self.bias.as_ref(), self.act)
-    }
+    forward_calls!();
 }
 
 /// Flattens each example to one dimension, like `tf.keras.layers.Flatten()`.
@@ -135,6 +145,28 @@ impl Flatten {
         Flatten {
             core: LayerCore::new("flatten"),
         }
+    }
+}
+
+impl Flatten {
+    /// The forward pass, eager or in a graph: `[batch, -1]`.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        let dims = self.core.static_dims(x)?;
+        self.core.check_rank(dims.len(), 1..=usize::MAX)?;
+        let rest = dims[1..]
+            .iter()
+            .try_fold(1usize, |acc, d| d.map(|d| acc * d));
+        let shape = match (dims[0], rest) {
+            (Some(batch), _) => [batch as i64, -1],
+            (None, Some(rest)) => [-1, rest as i64],
+            (None, None) => {
+                return Err(self.core.error(format!(
+                    "the batch or the other dimensions must be known, got shape {}",
+                    x.static_shape()
+                )))
+            }
+        };
+        x.reshape(&shape)
     }
 }
 
@@ -162,11 +194,7 @@ impl Layer for Flatten {
             .try_fold(1usize, |acc, d| d.map(|d| acc * d));
         Ok(vec![input_shape[0], size])
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_rank(x.rank(), 1..=usize::MAX)?;
-        let batch = x.dims()[0] as i64;
-        x.reshape(&[batch, -1])
-    }
+    forward_calls!();
 }
 
 /// Reshapes each example to `target_shape`, like

@@ -74,15 +74,37 @@ macro_rules! kernel_builders {
 pub(crate) use kernel_builders;
 
 /// `activation(y + bias)`, the tail of `Dense` and the convolutions.
-pub(crate) fn bias_and_activation(
-    y: ferroflow_tensor::Tensor,
-    bias: Option<&ferroflow_core::Variable>,
+pub(crate) fn bias_and_activation<H: ferroflow_core::TensorOps>(
+    y: H,
+    bias: Option<&H>,
     activation: crate::activations::Activation,
-) -> ferroflow_core::Result<ferroflow_tensor::Tensor> {
+) -> ferroflow_core::Result<H> {
     use ferroflow_core::prelude::{ConvOps, DataFormat};
     let y = match bias {
-        Some(b) => y.bias_add(&b.value(), DataFormat::Nhwc)?,
+        Some(b) => y.bias_add(b, DataFormat::Nhwc)?,
         None => y,
     };
     activation.apply(&y)
 }
+
+/// `fn call` and `fn call_graph` of a layer whose forward pass is one
+/// generic `fn forward<H: LayerTensor>(&self, x: &H, training: bool)`.
+macro_rules! forward_calls {
+    () => {
+        fn call(
+            &self,
+            x: &ferroflow_tensor::Tensor,
+            training: bool,
+        ) -> ferroflow_core::Result<ferroflow_tensor::Tensor> {
+            self.forward(x, training)
+        }
+        fn call_graph(
+            &self,
+            x: &ferroflow_core::graph::Output,
+            training: bool,
+        ) -> ferroflow_core::Result<ferroflow_core::graph::Output> {
+            self.forward(x, training)
+        }
+    };
+}
+pub(crate) use forward_calls;

@@ -1,8 +1,9 @@
 //! `BatchNormalization`.
 
 use super::config::layer_config;
-use super::core_accessors;
+use super::{core_accessors, forward_calls};
 use crate::layer::{known_dim, Layer, LayerCore};
+use crate::LayerTensor;
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
@@ -55,6 +56,46 @@ impl BatchNormalization {
     }
 }
 
+impl BatchNormalization {
+    /// The forward pass, eager or in a graph. Training (unless frozen)
+    /// normalizes with the batch's moments and moves the moving averages
+    /// towards them: at once eagerly, by ops in `UPDATE_OPS` in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, training: bool) -> Result<H> {
+        self.core.check_input(x, 2..=usize::MAX)?;
+        let weights = H::weights_of(&self.core, x)?;
+        let ([gamma, beta, moving_mean, moving_variance], Some(built)) =
+            (weights.as_slice(), &self.weights)
+        else {
+            return Err(self.core.error("not built"));
+        };
+        let c = built[0].shape().num_elements();
+        let dims = self.core.static_dims(x)?;
+        if dims.last().copied().flatten().is_some_and(|d| d != c) {
+            return Err(self.core.error(format!(
+                "expected {c} channels on the last axis, got input of shape {}",
+                x.static_shape()
+            )));
+        }
+        if !(training && self.core.trainable()) {
+            return x.batch_normalization(
+                moving_mean,
+                moving_variance,
+                Some(beta),
+                Some(gamma),
+                self.epsilon,
+            );
+        }
+        let axes: Vec<i64> = (0..dims.len() as i64 - 1).collect();
+        let (mean, variance) = x.moments(axes, false)?;
+        let decay = mean.scalar_like(1.0 - self.momentum)?;
+        for (index, old, batch) in [(2, moving_mean, &mean), (3, moving_variance, &variance)] {
+            let new = old.sub(&old.sub(&batch.stop_gradient()?)?.mul(&decay)?)?;
+            H::assign_weight(&self.core, index, &new)?;
+        }
+        x.batch_normalization(&mean, &variance, Some(beta), Some(gamma), self.epsilon)
+    }
+}
+
 impl Default for BatchNormalization {
     fn default() -> Self {
         BatchNormalization::new()
@@ -100,36 +141,5 @@ impl Layer for BatchNormalization {
         ]);
         Ok(input_shape.to_vec())
     }
-    fn call(&self, x: &Tensor, training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 2..=usize::MAX)?;
-        let [gamma, beta, moving_mean, moving_variance] = self
-            .weights
-            .as_ref()
-            .ok_or_else(|| self.core.error("not built"))?;
-        let c = gamma.shape().num_elements();
-        if x.dims()[x.rank() - 1] != c {
-            return Err(self.core.error(format!(
-                "expected {c} channels on the last axis, got input of shape {}",
-                x.shape().to_tuple_string()
-            )));
-        }
-        let (gamma, beta) = (gamma.value(), beta.value());
-        if !(training && self.core.trainable()) {
-            return x.batch_normalization(
-                &moving_mean.value(),
-                &moving_variance.value(),
-                Some(&beta),
-                Some(&gamma),
-                self.epsilon,
-            );
-        }
-        let axes: Vec<i64> = (0..x.rank() as i64 - 1).collect();
-        let (mean, variance) = x.moments(axes, false)?;
-        let decay = mean.scalar_like(1.0 - self.momentum)?;
-        for (moving, batch) in [(moving_mean, &mean), (moving_variance, &variance)] {
-            let old = moving.read_value();
-            moving.assign(&old.sub(&old.sub(&batch.stop_gradient()?)?.mul(&decay)?)?)?;
-        }
-        x.batch_normalization(&mean, &variance, Some(&beta), Some(&gamma), self.epsilon)
-    }
+    forward_calls!();
 }

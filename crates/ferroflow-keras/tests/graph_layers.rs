@@ -1,0 +1,200 @@
+//! Keras layers inside TF1-style graphs: the same forward code as eager
+//! calls, weights as graph variables named Keras's way, training with a
+//! core graph optimizer in a `Session`, and graph == eager for the same
+//! weights.
+
+use ferroflow_core::graph::{Graph, Output};
+use ferroflow_core::optimizers::{Adam, Optimizer};
+use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
+use ferroflow_keras::layers::{
+    Activation, BatchNormalization, Conv2D, Dense, Dropout, Embedding, Flatten, Pooling2D, ReLU,
+    Softmax,
+};
+use ferroflow_keras::{Layer, Sequential, UPDATE_OPS};
+
+/// 12 images of 6×6×1, each bright in one third of its rows; the label is
+/// that third.
+fn data() -> (Tensor, Tensor) {
+    let (n, size) = (12, 6);
+    let mut x = vec![0.0f32; n * size * size];
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let label = i % 3;
+        for r in 0..size {
+            for c in 0..size {
+                let noise = ((i * 31 + r * 7 + c * 3) % 11) as f32 / 22.0;
+                let bright = if r / 2 == label { 1.0 } else { 0.0 };
+                x[(i * size + r) * size + c] = bright + noise;
+            }
+        }
+        y.push(label as i32);
+    }
+    (
+        Tensor::from_vec(x, [n, size, size, 1]).unwrap(),
+        Tensor::from_vec(y, [n]).unwrap(),
+    )
+}
+
+/// The seeds' CNN in small: conv → pool → batch norm → dense → dropout →
+/// dense.
+fn cnn() -> Sequential {
+    Sequential::new(vec![
+        Box::new(Conv2D::new(4, [3, 3]).padding("same").activation("relu")),
+        Box::new(Pooling2D::max([2, 2])),
+        Box::new(BatchNormalization::new()),
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(8)),
+        Box::new(ReLU::new()),
+        Box::new(Dropout::new(0.2).seed(1)),
+        Box::new(Dense::new(3)),
+    ])
+}
+
+fn mean_loss(labels: &Output, logits: &Output) -> Output {
+    sparse_softmax_cross_entropy_with_logits(labels, logits)
+        .unwrap()
+        .reduce_mean(Axes::All, false)
+        .unwrap()
+}
+
+#[test]
+fn sequential_trains_in_a_graph_session() {
+    let (x, y) = data();
+    let g = Graph::new();
+    g.set_random_seed(Some(3));
+    let px = g
+        .placeholder(DType::F32, [Some(12), Some(6), Some(6), Some(1)], "x")
+        .unwrap();
+    let py = g.placeholder(DType::I32, [Some(12)], "y").unwrap();
+    let mut model = cnn();
+    let logits = model.call_graph(&px, true).unwrap();
+    let loss = mean_loss(&py, &logits);
+    let names: Vec<String> = g.trainable_variables().iter().map(|v| v.name()).collect();
+    assert_eq!(
+        names[..2],
+        ["conv2d/kernel:0".to_string(), "conv2d/bias:0".to_string()]
+    );
+    // gamma and beta train; the moving averages do not.
+    assert_eq!(names.len(), 8);
+    assert_eq!(g.global_variables().len(), 10);
+    assert_eq!(logits.op().name(), "dense_1/BiasAdd");
+    let train = Adam::new(0.05).graph().minimize(&loss, None, None).unwrap();
+    let updates: Vec<_> = g
+        .get_collection(UPDATE_OPS, None)
+        .into_iter()
+        .map(|item| g.get_operation_by_name(&item.name()).unwrap())
+        .collect();
+    assert_eq!(updates.len(), 2);
+    let session = Session::new(&g);
+    let init = g.global_variables_initializer().unwrap();
+    session.run_targets(&[&init], &[], &[]).unwrap();
+    let mut targets = vec![&train];
+    targets.extend(&updates);
+    let feeds = [(&px, x.clone()), (&py, y.clone())];
+    let losses: Vec<f32> = (0..40)
+        .map(|_| {
+            let out = session.run_targets(&targets, &[&loss], &feeds).unwrap();
+            out[0].to_scalar::<f32>().unwrap()
+        })
+        .collect();
+    let last: f32 = losses[35..].iter().sum::<f32>() / 5.0;
+    assert!(last < 0.5 * losses[0], "losses {losses:?}");
+    // The moving averages moved.
+    let bn = &g.global_variables()[4];
+    assert_eq!(bn.name(), "batch_normalization/moving_mean:0");
+    let moving = session.run(&[bn.value()], &[]).unwrap().remove(0);
+    assert!(moving.to_vec::<f32>().unwrap().iter().any(|&v| v != 0.0));
+}
+
+#[test]
+fn graph_and_eager_outputs_agree_for_the_same_weights() {
+    let (x, _) = data();
+    let mut model = Sequential::new(vec![
+        Box::new(Conv2D::new(3, [3, 3]).strides([2, 2]).activation("tanh")),
+        Box::new(Pooling2D::average([2, 2]).padding("same")),
+        Box::new(BatchNormalization::new().momentum(0.5)),
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(4).activation("sigmoid")),
+        Box::new(Activation::new("relu")),
+        Box::new(Softmax::new()),
+    ]);
+    // Build eagerly, then make the graph: its variables start from the
+    // eager weights.
+    use ferroflow_keras::Model;
+    let eager_infer = model.call(&x, false).unwrap();
+    let g = Graph::new();
+    // (Pooling's shape rule keeps the spatial dims only for a known batch.)
+    let px = g
+        .placeholder(DType::F32, [Some(12), Some(6), Some(6), Some(1)], "x")
+        .unwrap();
+    let infer = model.call_graph(&px, false).unwrap();
+    let train = model.call_graph(&px, true).unwrap();
+    assert_eq!(train.static_shape().to_string(), "(12, 4)");
+    let session = Session::new(&g);
+    let init = g.global_variables_initializer().unwrap();
+    session.run_targets(&[&init], &[], &[]).unwrap();
+    let feeds = [(&px, x.clone())];
+    let out = session.run(&[&infer], &feeds).unwrap();
+    assert!(out[0].allclose(&eager_infer, 1e-6, 1e-6));
+    // Training: batch statistics, and the moving averages' updates.
+    let eager_train = model.call(&x, true).unwrap();
+    let updates: Vec<_> = g
+        .get_collection(UPDATE_OPS, None)
+        .into_iter()
+        .map(|item| g.get_operation_by_name(&item.name()).unwrap())
+        .collect();
+    let refs: Vec<_> = updates.iter().collect();
+    let out = session.run_targets(&refs, &[&train], &feeds).unwrap();
+    assert!(out[0].allclose(&eager_train, 1e-6, 1e-6));
+    let bn = model.layers()[2].core().weights();
+    let graph_bn = &g.global_variables()[2..6];
+    for (eager, graph) in bn.iter().zip(graph_bn) {
+        assert_eq!(eager.name(), graph.name());
+        let value = session.run(&[graph.value()], &[]).unwrap().remove(0);
+        assert!(
+            value.allclose(&eager.value(), 1e-6, 1e-6),
+            "{}",
+            eager.name()
+        );
+    }
+}
+
+#[test]
+fn frozen_layers_and_errors_in_graphs() {
+    let g = Graph::new();
+    let px = g.placeholder(DType::F32, [None, Some(5)], "x").unwrap();
+    let mut frozen = Dense::new(2).name("frozen");
+    frozen.build_once(&[None, Some(5)]).unwrap();
+    frozen.core_mut().set_trainable(false);
+    let y = frozen.apply_graph(&px, true).unwrap();
+    assert_eq!(y.name(), "frozen/BiasAdd:0");
+    assert!(g.trainable_variables().is_empty());
+    assert_eq!(g.global_variables()[0].name(), "frozen/kernel:0");
+    // A second call reuses the variables, with ops under a new scope.
+    let again = frozen.apply_graph(&px, true).unwrap();
+    assert_eq!(again.name(), "frozen_1/BiasAdd:0");
+    assert_eq!(g.global_variables().len(), 2);
+
+    let err = |r: ferroflow_core::Result<Output>| r.unwrap_err().to_string();
+    let mut dense = Dense::new(2).name("dense_in_graph");
+    let p3 = g
+        .placeholder(DType::F32, [None, Some(4), Some(3)], "p3")
+        .unwrap();
+    dense.apply_graph(&p3, false).unwrap();
+    assert_eq!(
+        err(dense.apply_graph(&px, false)),
+        "layer 'dense_in_graph': Input 0 of layer \"dense_in_graph\" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (?, 5)"
+    );
+    let ints = g.placeholder(DType::I32, [None, Some(5)], "ints").unwrap();
+    assert_eq!(
+        err(ReLU::new().apply_graph(&ints, false)),
+        format!("layer 're_lu': expected a floating-point input, got dtype int32")
+    );
+    let mut embedding = Embedding::new(10, 2);
+    assert!(err(embedding.apply_graph(&ints, false))
+        .contains("Embedding layers cannot be called on graph tensors yet"));
+    // Dropout draws need the whole shape.
+    let mut dropout = Dropout::new(0.5);
+    assert!(err(dropout.apply_graph(&px, true)).contains("must be fully known"));
+}

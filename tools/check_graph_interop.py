@@ -18,7 +18,7 @@ ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore), with
 an eagerly traced model (tests/trace.rs) and with cond / while_loop / case
 graphs (tests/saved_control_flow.rs): run `FERROFLOW_INTEROP_DIR=DIR cargo
 test -p ferroflow-core --test saved_graphs --test trace --test
-saved_control_flow export_` first.
+saved_control_flow --test graph_def_ops export_` first.
 
 Run with python3 (TensorFlow 2.21).
 """
@@ -156,6 +156,22 @@ def check(directory):
     print("TensorFlow import_meta_graph + Saver.restore of ferroflow's checkpoint: same values")
     check_traced(directory)
     check_control_flow(directory)
+    check_ops(directory)
+
+
+def check_ops(directory):
+    """Ops with constant TF inputs and a CNN's gradient ops
+    (tests/graph_def_ops.rs): TensorFlow computes ferroflow's values."""
+    expected, graph = load(directory, "ops.pb", "ops.json")
+    names = sorted(expected["outputs"])
+    with graph.as_default(), tf1.Session() as sess:
+        x = np.array(expected["x"], np.float32).reshape(2, 3)
+        got = sess.run(names, {"x:0": x})
+    for name, value in zip(names, got):
+        np.testing.assert_allclose(value.reshape(-1), expected["outputs"][name], rtol=1e-5,
+                                   atol=1e-6, err_msg=name)
+    ops = sorted({op.type for op in graph.get_operations()})
+    print("TensorFlow computes ferroflow's %d outputs over ops %s" % (len(names), ops))
 
 
 def check_control_flow(directory):

@@ -11,7 +11,7 @@ use ferroflow_io::proto::{
 };
 use ferroflow_tensor::kernels::index::StridedSliceSpec;
 use ferroflow_tensor::kernels::reduce::ReduceKind;
-use ferroflow_tensor::{DType, Tensor};
+use ferroflow_tensor::{DType, Shape, Tensor};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -134,6 +134,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// The integers held by input `i`, a `Const` node.
+    fn const_ints(&self, i: usize) -> Result<Vec<i64>> {
+        let values = self.const_input(i)?.to_f64_vec()?;
+        Ok(values.into_iter().map(|v| v as i64).collect())
+    }
+
+    /// The sizes held by input `i`, a `Const` node (negative sizes are an
+    /// error).
+    fn const_sizes(&self, i: usize) -> Result<Vec<usize>> {
+        self.const_ints(i)?
+            .into_iter()
+            .map(|v| {
+                usize::try_from(v)
+                    .map_err(|_| self.error(format!("input #{i} holds a negative size {v}")))
+            })
+            .collect()
+    }
+
+    /// The shape held by input `i`, a `Const` node of sizes.
+    fn const_dims(&self, i: usize) -> Result<Shape> {
+        Ok(self.const_sizes(i)?.into())
+    }
+
     /// The value of input `i`, which must be a `Const` node.
     fn const_input(&self, i: usize) -> Result<Tensor> {
         let name = self
@@ -220,7 +243,20 @@ fn plain_ops() -> Vec<Arc<dyn Op>> {
         Arc::new(SquaredDifference),
         Arc::new(ReluGrad),
         Arc::new(NoOp),
+        Arc::new(GatherNd),
+        Arc::new(SelectV2),
+        Arc::new(LogicalNot),
+        Arc::new(BroadcastGradientArgs),
     ]
+}
+
+/// The distribution a TF random op draws from.
+fn distribution(op_type: &str) -> Distribution {
+    match op_type {
+        "RandomUniform" | "StatelessRandomUniform" => Distribution::Uniform,
+        "RandomStandardNormal" | "StatelessRandomNormal" => Distribution::Normal,
+        _ => Distribution::TruncatedNormal,
+    }
 }
 
 fn summary(kind: SummaryKind, inputs: Vec<usize>) -> Built {
@@ -240,11 +276,9 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
         return Ok((op.clone(), all));
     }
     let reduce = |kind| -> Result<Built> {
-        let axes = cx.const_input(1)?.to_f64_vec()?;
-        let axes = axes.into_iter().map(|a| a as i64).collect();
         let op = Reduce {
             kind,
-            axes: Axes::List(axes),
+            axes: Axes::List(cx.const_ints(1)?),
             keep_dims: cx.bool_or("keep_dims", false)?,
         };
         Ok((Arc::new(op), vec![0]))
@@ -304,32 +338,49 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             (Arc::new(op), vec![1])
         }
         "RandomUniform" | "RandomStandardNormal" | "TruncatedNormal" => {
-            let dims = cx.const_input(0)?.to_f64_vec()?;
-            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
-            let distribution = match op_type {
-                "RandomUniform" => Distribution::Uniform,
-                "RandomStandardNormal" => Distribution::Normal,
-                _ => Distribution::TruncatedNormal,
-            };
             let op = RandomStandard {
-                distribution,
+                distribution: distribution(op_type),
                 dtype: cx.dtype("dtype")?,
-                shape: dims.into(),
+                shape: cx.const_dims(0)?,
                 seed: cx.int_or("seed", 0)?,
                 seed2: cx.int_or("seed2", 0)?,
             };
             (Arc::new(op), Vec::new())
         }
+        "RandomUniformInt" => {
+            let op = RandomUniformInt {
+                dtype: cx.dtype("Tout")?,
+                shape: cx.const_dims(0)?,
+                minval: cx.const_scalar(1)?,
+                maxval: cx.const_scalar(2)?,
+                seed: cx.int_or("seed", 0)?,
+                seed2: cx.int_or("seed2", 0)?,
+            };
+            (Arc::new(op), Vec::new())
+        }
+        "StatelessRandomUniform" | "StatelessRandomNormal" | "StatelessTruncatedNormal" => {
+            let seed = cx.const_ints(1)?;
+            let &[s0, s1] = seed.as_slice() else {
+                return Err(cx.error("seed must hold 2 values".into()));
+            };
+            let op = StatelessRandom {
+                distribution: distribution(op_type),
+                dtype: cx.dtype("dtype")?,
+                shape: cx.const_dims(0)?,
+                seed: [s0, s1],
+            };
+            (Arc::new(op), Vec::new())
+        }
         "Reshape" => {
-            let shape = cx.const_input(1)?.to_f64_vec()?;
-            let shape = shape.into_iter().map(|d| d as i64).collect();
+            let shape = cx.const_ints(1)?;
             (Arc::new(Reshape { shape }), vec![0])
         }
-        "Fill" => {
-            let dims = cx.const_input(0)?.to_f64_vec()?;
-            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
-            (Arc::new(Fill { shape: dims.into() }), vec![1])
-        }
+        "Fill" => (
+            Arc::new(Fill {
+                shape: cx.const_dims(0)?,
+            }),
+            vec![1],
+        ),
         "OneHot" => {
             let depth = usize::try_from(cx.const_scalar(1)?)
                 .map_err(|_| cx.error("depth must not be negative".into()))?;
@@ -339,21 +390,49 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             };
             (Arc::new(op), vec![0, 2, 3])
         }
+        "ScatterNd" => (
+            Arc::new(ScatterNd {
+                shape: cx.const_dims(2)?,
+            }),
+            vec![0, 1],
+        ),
+        "UnsortedSegmentSum" => {
+            let num_segments = usize::try_from(cx.const_scalar(2)?)
+                .map_err(|_| cx.error("num_segments must not be negative".into()))?;
+            (Arc::new(UnsortedSegmentSum { num_segments }), vec![0, 1])
+        }
+        "ReverseV2" => {
+            let axes = cx.const_ints(1)?;
+            (Arc::new(ReverseV2 { axes }), vec![0])
+        }
+        "Split" => {
+            let op = Split {
+                sizes: SplitSizes::Count(cx.int_or("num_split", 1)?),
+                axis: cx.const_scalar(0)?,
+            };
+            (Arc::new(op), vec![1])
+        }
+        "SplitV" => {
+            let op = Split {
+                sizes: SplitSizes::Sizes(cx.const_ints(1)?),
+                axis: cx.const_scalar(2)?,
+            };
+            (Arc::new(op), vec![0])
+        }
         "Transpose" => {
-            let perm = cx.const_input(1)?.to_f64_vec()?;
-            let perm = perm.into_iter().map(|p| p as usize).collect();
+            let perm = cx.const_sizes(1)?;
             (Arc::new(Transpose { perm }), vec![0])
         }
         "Tile" => {
-            let multiples = cx.const_input(1)?.to_f64_vec()?;
-            let multiples = multiples.into_iter().map(|m| m as usize).collect();
+            let multiples = cx.const_sizes(1)?;
             (Arc::new(Tile { multiples }), vec![0])
         }
-        "BroadcastTo" => {
-            let dims = cx.const_input(1)?.to_f64_vec()?;
-            let dims: Vec<usize> = dims.into_iter().map(|d| d as usize).collect();
-            (Arc::new(BroadcastTo { shape: dims.into() }), vec![0])
-        }
+        "BroadcastTo" => (
+            Arc::new(BroadcastTo {
+                shape: cx.const_dims(1)?,
+            }),
+            vec![0],
+        ),
         "ExpandDims" => {
             let axis = cx.const_scalar(1)?;
             (Arc::new(ExpandDims { axis }), vec![0])
@@ -413,11 +492,9 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             (Arc::new(op), vec![0])
         }
         "Slice" => {
-            let begin = cx.const_input(1)?.to_f64_vec()?;
-            let size = cx.const_input(2)?.to_f64_vec()?;
             let op = Slice {
-                begin: begin.into_iter().map(|b| b as usize).collect(),
-                size: size.into_iter().map(|s| s as i64).collect(),
+                begin: cx.const_sizes(1)?,
+                size: cx.const_ints(2)?,
             };
             (Arc::new(op), vec![0])
         }
@@ -437,18 +514,10 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             (Arc::new(op), Vec::new())
         }
         "StridedSlice" => {
-            let ints = |i| -> Result<Vec<i64>> {
-                Ok(cx
-                    .const_input(i)?
-                    .to_f64_vec()?
-                    .into_iter()
-                    .map(|v| v as i64)
-                    .collect())
-            };
             let spec = StridedSliceSpec {
-                begin: ints(1)?,
-                end: ints(2)?,
-                strides: ints(3)?,
+                begin: cx.const_ints(1)?,
+                end: cx.const_ints(2)?,
+                strides: cx.const_ints(3)?,
                 begin_mask: cx.int_or("begin_mask", 0)?,
                 end_mask: cx.int_or("end_mask", 0)?,
                 ellipsis_mask: cx.int_or("ellipsis_mask", 0)?,

@@ -40,7 +40,19 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
         "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
+        "GatherNd" => &[("Tparams", 0), ("Tindices", 1)],
         "OneHot" => &[("T", 1), ("TI", 0)],
+        "ScatterNd" => &[("T", 1), ("Tindices", 0)],
+        "UnsortedSegmentSum" => &[("T", 0), ("Tindices", 1)],
+        "SparseSoftmaxCrossEntropyWithLogits" => &[("T", 0), ("Tlabels", 1)],
+        "StatelessRandomUniform" | "StatelessRandomNormal" | "StatelessTruncatedNormal" => {
+            &[("T", 0), ("Tseed", 1)]
+        }
+        "SelectV2"
+        | "AvgPoolGrad"
+        | "Conv2DBackpropInput"
+        | "DepthwiseConv2dNativeBackpropInput"
+        | "ResizeBilinearGrad" => &[("T", 1)],
         "ScalarSummary" | "HistogramSummary" | "ImageSummary" | "TensorSummaryV2" => &[("T", 1)],
         _ => &[("T", 0)],
     }

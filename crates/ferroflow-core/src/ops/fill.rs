@@ -31,8 +31,7 @@ impl OpDef for Fill {
         vec![("index_type", AttrValue::Type(DType::I32))]
     }
     fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
-        let dims = self.shape.dims().iter().map(|&d| d as i64);
-        vec![("dims", crate::op::int32_vector(dims))]
+        vec![("dims", crate::op::shape_vector(&self.shape))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("Fill", inputs, 1)?;

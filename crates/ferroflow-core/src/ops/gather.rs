@@ -231,6 +231,9 @@ impl OpDef for ScatterNd {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("bad_indices_policy", AttrValue::Str(String::new()))]
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("shape", crate::op::shape_vector(&self.shape))]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("ScatterNd", inputs, 2)?;
         check_index_dtype("ScatterNd", inputs, 0, false)?;
@@ -259,6 +262,9 @@ impl OpDef for UnsortedSegmentSum {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tnumsegments", AttrValue::Type(DType::I32))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("num_segments", Tensor::scalar(self.num_segments as i32))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("UnsortedSegmentSum", inputs, 2)?;

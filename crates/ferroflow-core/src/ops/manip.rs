@@ -515,6 +515,18 @@ impl OpDef for Split {
         }
         attrs
     }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let split_dim = ("split_dim", Tensor::scalar(self.axis as i32));
+        match &self.sizes {
+            SplitSizes::Count(_) => vec![split_dim],
+            SplitSizes::Sizes(sizes) => {
+                let n = sizes.len();
+                let sizes =
+                    Tensor::from_vec(sizes.clone(), [n]).expect("n sizes make a [n] tensor");
+                vec![("size_splits", sizes), split_dim]
+            }
+        }
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity(self.op_type(), inputs, 1)?;
         let input = &inputs[0].shape;
@@ -645,6 +657,9 @@ impl OpDef for ReverseV2 {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("Tidx", AttrValue::Type(DType::I32))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        vec![("axis", crate::op::int32_vector(self.axes.iter().copied()))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("ReverseV2", inputs, 1)?;

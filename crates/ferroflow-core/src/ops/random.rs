@@ -6,6 +6,7 @@ use crate::random::eager_op_seeds;
 use crate::{
     fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
+use ferroflow_tensor::kernels::cast;
 use ferroflow_tensor::kernels::random as kernels;
 use ferroflow_tensor::{DType, Shape, Tensor};
 
@@ -61,8 +62,7 @@ impl OpDef for RandomStandard {
         ]
     }
     fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
-        let dims = self.shape.dims().iter().map(|&d| d as i64);
-        vec![("shape", crate::op::int32_vector(dims))]
+        vec![("shape", crate::op::shape_vector(&self.shape))]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         float_draw_spec(self.op_type(), inputs, self.dtype, &self.shape)
@@ -104,6 +104,17 @@ impl OpDef for RandomUniformInt {
             ("Tout", AttrValue::Type(self.dtype)),
             ("seed", AttrValue::Int(self.seed)),
             ("seed2", AttrValue::Int(self.seed2)),
+        ]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let bound = |v: i64| {
+            let v = Tensor::scalar(v);
+            cast::cast("RandomUniformInt", &v, self.dtype).unwrap_or(v)
+        };
+        vec![
+            ("shape", crate::op::shape_vector(&self.shape)),
+            ("minval", bound(self.minval)),
+            ("maxval", bound(self.maxval)),
         ]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
@@ -196,6 +207,13 @@ impl OpDef for StatelessRandom {
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         vec![("dtype", AttrValue::Type(self.dtype))]
+    }
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let seed = Tensor::from_vec(self.seed.to_vec(), [2]).expect("2 seeds make a [2] tensor");
+        vec![
+            ("shape", crate::op::shape_vector(&self.shape)),
+            ("seed", seed),
+        ]
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         float_draw_spec(self.op_type(), inputs, self.dtype, &self.shape)

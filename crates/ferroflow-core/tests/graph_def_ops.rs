@@ -1,0 +1,190 @@
+//! GraphDef export of the op catalogue beyond `saved_graphs.rs`: ops whose
+//! TensorFlow form takes constant inputs ferroflow keeps as attributes
+//! (`ScatterNd`'s shape, `Split`'s split_dim, random shapes and bounds), and
+//! the gradient ops of a small CNN. `tools/check_graph_interop.py --check`
+//! runs the exported graph in TensorFlow and compares every value.
+
+use ferroflow_core::gradients::gradients;
+use ferroflow_core::graph::{Graph, Output};
+use ferroflow_core::ops::{
+    scatter_nd, sparse_softmax_cross_entropy_with_logits, Distribution, RandomUniformInt,
+    StatelessRandom,
+};
+use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
+use ferroflow_io::proto::{GraphDef, NodeDef};
+use std::path::PathBuf;
+
+fn x_value() -> Tensor {
+    Tensor::from([[1.0f32, -2.0, 0.5], [0.25, 3.0, -1.0]])
+}
+
+fn constant(g: &Graph, values: Vec<f32>, dims: &[usize], name: &str) -> Output {
+    g.constant(Tensor::from_vec(values, dims).unwrap(), name)
+        .unwrap()
+}
+
+/// Array ops with constant TF inputs, on placeholder `x` ([2, 3]).
+fn array_ops(g: &Graph, x: &Output) -> Vec<Output> {
+    let zero = g.constant(0.0f32, "zero").unwrap();
+    let select = x.greater(&zero).unwrap().where_(x, &x.neg().unwrap());
+    let pairs = g.constant(Tensor::from([[0i32, 1], [1, 2]]), "pairs");
+    let gathered = x.gather_nd(&pairs.unwrap()).unwrap();
+    let rows = g.constant(Tensor::from([[1i32], [3]]), "rows").unwrap();
+    let scattered = scatter_nd(&rows, &gathered, &Shape::from([4])).unwrap();
+    let ids = g.constant(Tensor::from([2i32, 0]), "ids").unwrap();
+    let segments = x.unsorted_segment_sum(&ids, 3).unwrap();
+    let reversed = x.reverse(&[1]).unwrap();
+    let mut outs = vec![select.unwrap(), scattered, segments, reversed];
+    outs.extend(x.split(3, 1).unwrap());
+    outs.extend(x.split(SplitSizes::Sizes(vec![1, 2]), 1).unwrap());
+    let ints = RandomUniformInt {
+        dtype: DType::I32,
+        shape: Shape::from([5]),
+        minval: -3,
+        maxval: 10,
+        seed: 3,
+        seed2: 5,
+    };
+    outs.push(g.add_op1(ints, &[], None).unwrap());
+    let stateless = StatelessRandom {
+        distribution: Distribution::Normal,
+        dtype: DType::F32,
+        shape: Shape::from([4]),
+        seed: [1, 2],
+    };
+    outs.push(g.add_op1(stateless, &[], None).unwrap());
+    outs
+}
+
+/// A small CNN loss and its gradients with respect to the image, filter,
+/// bias and `x`: `Conv2DBackpropInput`/`Filter`, `BiasAddGrad`,
+/// `ReluGrad`, `MaxPoolGrad`, `AvgPoolGrad`, `ResizeBilinearGrad`, the
+/// sparse cross entropy's gradient, `UnsortedSegmentSum` from gathers.
+fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
+    let values: Vec<f32> = (0..32).map(|i| ((i * 7) % 11) as f32 / 4.0 - 1.0).collect();
+    let image = constant(g, values, &[1, 4, 4, 2], "image");
+    let fv: Vec<f32> = (0..24).map(|i| ((i * 5) % 9) as f32 / 8.0 - 0.5).collect();
+    let filter = constant(g, fv, &[2, 2, 2, 3], "filter");
+    let bias = constant(g, vec![0.1, -0.2, 0.3], &[3], "bias");
+    let nhwc = DataFormat::Nhwc;
+    let same = Window2d::new([1, 1], Padding::Same);
+    let conv = image.conv2d(&filter, &same, nhwc).unwrap();
+    let conv = conv.bias_add(&bias, nhwc).unwrap().relu().unwrap();
+    let pool = Pool2d {
+        ksize: [2, 2],
+        strides: [2, 2],
+        padding: Padding::Valid,
+    };
+    let max = conv.max_pool2d(&pool, nhwc).unwrap();
+    let avg = conv.avg_pool2d(&pool, nhwc).unwrap();
+    let big = avg.resize(&[3, 3], ResizeMethod::Bilinear).unwrap();
+    let logits = max.add(&avg).unwrap().reshape(&[4, 3]).unwrap();
+    let labels = g.constant(Tensor::from([0i32, 2, 1, 1]), "labels").unwrap();
+    let ce = sparse_softmax_cross_entropy_with_logits(&labels, &logits).unwrap();
+    let idx = g.constant(Tensor::from([1i32, 1, 0]), "idx").unwrap();
+    let picked = x.gather(&idx, 0, 0).unwrap();
+    let loss = ce
+        .reduce_sum(Axes::All, false)
+        .unwrap()
+        .add(&big.reduce_sum(Axes::All, false).unwrap())
+        .unwrap()
+        .add(
+            &picked
+                .square()
+                .unwrap()
+                .reduce_sum(Axes::All, false)
+                .unwrap(),
+        )
+        .unwrap();
+    let grads = gradients(&[&loss], &[&image, &filter, &bias, x], None).unwrap();
+    grads.into_iter().map(Option::unwrap).collect()
+}
+
+fn model() -> (Graph, Output, Vec<Output>) {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [Some(2), Some(3)], "x").unwrap();
+    let mut outs = array_ops(&g, &x);
+    outs.extend(cnn_gradients(&g, &x));
+    (g, x, outs)
+}
+
+fn node<'a>(def: &'a GraphDef, op: &str) -> &'a NodeDef {
+    def.node.iter().find(|n| n.op == op).unwrap()
+}
+
+#[test]
+fn constant_inputs_take_their_tf_positions() {
+    let (g, _, _) = model();
+    let def = g.to_graph_def().unwrap();
+    let inputs = |op: &str| node(&def, op).input.clone();
+    assert_eq!(inputs("ScatterNd"), ["rows", "GatherNd", "ScatterNd/shape"]);
+    assert_eq!(inputs("Split"), ["split/split_dim", "x"]);
+    assert_eq!(
+        inputs("SplitV"),
+        ["x", "split_1/size_splits", "split_1/split_dim"]
+    );
+    let ints = inputs("RandomUniformInt");
+    assert_eq!(ints.len(), 3);
+    assert!(ints[1].ends_with("/minval"), "{ints:?}");
+    for op in [
+        "Conv2DBackpropInput",
+        "Conv2DBackpropFilter",
+        "AvgPoolGrad",
+        "MaxPoolGrad",
+        "ResizeBilinearGrad",
+        "UnsortedSegmentSum",
+    ] {
+        assert!(def.node.iter().any(|n| n.op == op), "no {op}");
+    }
+}
+
+#[test]
+fn array_ops_with_constant_inputs_round_trip() {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [Some(2), Some(3)], "x").unwrap();
+    let outs = array_ops(&g, &x);
+    let copy = Graph::new();
+    copy.import_graph_def(&g.to_graph_def().unwrap()).unwrap();
+    let outs2: Vec<Output> = outs
+        .iter()
+        .map(|o| copy.get_tensor_by_name(&o.name()).unwrap())
+        .collect();
+    let x2 = copy.get_tensor_by_name("x:0").unwrap();
+    let run = |g: &Graph, x: &Output, outs: &[Output]| {
+        let fetches: Vec<&Output> = outs.iter().collect();
+        Session::new(g).run(&fetches, &[(x, x_value())]).unwrap()
+    };
+    assert_eq!(run(&copy, &x2, &outs2), run(&g, &x, &outs));
+}
+
+#[test]
+fn catalogue_graph_runs() {
+    let (g, x, outs) = model();
+    let fetches: Vec<&Output> = outs.iter().collect();
+    let got = Session::new(&g).run(&fetches, &[(&x, x_value())]).unwrap();
+    assert_eq!(got.len(), outs.len());
+}
+
+/// With FERROFLOW_INTEROP_DIR set, writes the graph and its values for
+/// `tools/check_graph_interop.py --check DIR`.
+#[test]
+fn export_catalogue_for_tensorflow() {
+    let Ok(dir) = std::env::var("FERROFLOW_INTEROP_DIR") else {
+        return;
+    };
+    let (g, x, outs) = model();
+    let fetches: Vec<&Output> = outs.iter().collect();
+    let values = Session::new(&g).run(&fetches, &[(&x, x_value())]).unwrap();
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let def = g.to_graph_def().unwrap();
+    std::fs::write(dir.join("ops.pb"), prost::Message::encode_to_vec(&def)).unwrap();
+    let outputs: serde_json::Map<String, serde_json::Value> = outs
+        .iter()
+        .zip(&values)
+        .map(|(o, v)| (o.name(), v.to_f64_vec().unwrap().into()))
+        .collect();
+    let json = serde_json::json!({"x": x_value().to_f64_vec().unwrap(), "outputs": outputs});
+    std::fs::write(dir.join("ops.json"), json.to_string()).unwrap();
+}

@@ -26,11 +26,11 @@ pub mod layers;
 pub mod losses;
 pub mod metrics;
 mod model;
-pub mod optimizers;
 /// Model-level functions, like `tf.keras.models`.
 pub mod models {
     pub use crate::saving::{load_model, model_from_json, save_model};
 }
+pub mod optimizers;
 pub mod saving;
 mod sequential;
 pub mod summary;

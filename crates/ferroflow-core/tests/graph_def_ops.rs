@@ -12,6 +12,7 @@ use ferroflow_core::ops::{
 };
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
+use ferroflow_core::PartialShape;
 use ferroflow_io::proto::{GraphDef, NodeDef};
 use std::path::PathBuf;
 
@@ -156,6 +157,40 @@ fn array_ops_with_constant_inputs_round_trip() {
         Session::new(g).run(&fetches, &[(x, x_value())]).unwrap()
     };
     assert_eq!(run(&copy, &x2, &outs2), run(&g, &x, &outs));
+}
+
+/// Gradients of a broadcast on placeholders of unknown shape use run-time
+/// axes (`BroadcastGradientArgs`, `Sum` and `Reshape` of computed tensors,
+/// `Shape`): they import back and compute the same gradients.
+#[test]
+fn dynamic_broadcast_gradients_round_trip() {
+    let g = Graph::new();
+    let x = g
+        .placeholder(DType::F32, PartialShape::unknown(), "x")
+        .unwrap();
+    let b = g.placeholder(DType::F32, [None], "b").unwrap();
+    let y = x.mul(&b).unwrap().reduce_sum(Axes::All, false).unwrap();
+    let grads = gradients(&[&y], &[&x, &b], None).unwrap();
+    let outs: Vec<Output> = grads.into_iter().map(Option::unwrap).collect();
+    let def = g.to_graph_def().unwrap();
+    assert!(def.node.iter().any(|n| n.op == "BroadcastGradientArgs"));
+    let copy = Graph::new();
+    copy.import_graph_def(&def).unwrap();
+    let feeds = [x_value(), Tensor::from([2.0f32, -1.0, 0.5])];
+    let run = |g: &Graph| {
+        let outs: Vec<Output> = outs
+            .iter()
+            .map(|o| g.get_tensor_by_name(&o.name()).unwrap())
+            .collect();
+        let fetches: Vec<&Output> = outs.iter().collect();
+        let x = g.get_tensor_by_name("x:0").unwrap();
+        let b = g.get_tensor_by_name("b:0").unwrap();
+        let feed = [(&x, feeds[0].clone()), (&b, feeds[1].clone())];
+        Session::new(g).run(&fetches, &feed).unwrap()
+    };
+    let want = run(&g);
+    assert_eq!(want[1].to_vec::<f32>().unwrap(), vec![1.25, 1.0, -0.5]);
+    assert_eq!(run(&copy), want);
 }
 
 #[test]

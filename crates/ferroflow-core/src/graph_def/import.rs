@@ -157,6 +157,16 @@ impl Ctx<'_> {
         Ok(self.const_sizes(i)?.into())
     }
 
+    /// True if input `i` is a `Const` node.
+    fn input_is_const(&self, i: usize) -> bool {
+        let node = self
+            .def
+            .input
+            .get(i)
+            .and_then(|n| self.by_name.get(node_name(n)));
+        node.is_some_and(|n| n.op == "Const")
+    }
+
     /// The value of input `i`, which must be a `Const` node.
     fn const_input(&self, i: usize) -> Result<Tensor> {
         let name = self
@@ -276,6 +286,10 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
         return Ok((op.clone(), all));
     }
     let reduce = |kind| -> Result<Built> {
+        if kind == ReduceKind::Sum && !cx.input_is_const(1) && !cx.bool_or("keep_dims", false)? {
+            // Axes computed when the graph runs (gradients of broadcasts).
+            return Ok((Arc::new(SumAlong), all.clone()));
+        }
         let op = Reduce {
             kind,
             axes: Axes::List(cx.const_ints(1)?),
@@ -371,10 +385,22 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             };
             (Arc::new(op), Vec::new())
         }
+        "Reshape" if !cx.input_is_const(1) => (Arc::new(ReshapeTo), all),
         "Reshape" => {
             let shape = cx.const_ints(1)?;
             (Arc::new(Reshape { shape }), vec![0])
         }
+        "Shape" | "Size" => {
+            if cx.dtype("out_type")? != DType::I32 {
+                return Err(cx.error("only out_type int32 imports".into()));
+            }
+            let op = match op_type {
+                "Shape" => ShapeOf::Shape,
+                _ => ShapeOf::Size,
+            };
+            (Arc::new(op), all)
+        }
+        "Rank" => (Arc::new(ShapeOf::Rank), all),
         "Fill" => (
             Arc::new(Fill {
                 shape: cx.const_dims(0)?,

@@ -198,3 +198,30 @@ fn frozen_layers_and_errors_in_graphs() {
     let mut dropout = Dropout::new(0.5);
     assert!(err(dropout.apply_graph(&px, true)).contains("must be fully known"));
 }
+
+#[test]
+fn shape_layers_in_graphs_equal_eager() {
+    use ferroflow_keras::layers::{GlobalPooling2D, Permute, Reshape, ZeroPadding2D};
+    use ferroflow_keras::Model;
+    let x = Tensor::from_vec(
+        (0..48).map(|v| v as f32 / 7.0).collect::<Vec<_>>(),
+        [2, 3, 4, 2],
+    )
+    .unwrap();
+    let mut model = Sequential::new(vec![
+        Box::new(ZeroPadding2D::new([(1, 0), (0, 2)])),
+        Box::new(Permute::new(&[2, 1, 3])),
+        Box::new(GlobalPooling2D::max()),
+        Box::new(Reshape::new(&[1, 2])),
+    ]);
+    let eager = model.call(&x, false).unwrap();
+    assert_eq!(eager.dims(), &[2, 1, 2]);
+    let g = Graph::new();
+    let px = g
+        .placeholder(DType::F32, [None, Some(3), Some(4), Some(2)], "x")
+        .unwrap();
+    let y = model.call_graph(&px, false).unwrap();
+    assert_eq!(y.static_shape().to_string(), "(?, 1, 2)");
+    let out = Session::new(&g).run(&[&y], &[(&px, x)]).unwrap();
+    assert_eq!(out[0], eager);
+}

@@ -35,9 +35,7 @@ impl Activation {
             act: activations::Activation::Linear,
         }
     }
-}
 
-impl Activation {
     /// The forward pass, eager or in a graph.
     fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
         self.core.check_input(x, 0..=usize::MAX)?;
@@ -72,9 +70,7 @@ impl ReLU {
             core: LayerCore::new("re_lu"),
         }
     }
-}
 
-impl ReLU {
     /// The forward pass, eager or in a graph.
     fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
         self.core.check_input(x, 0..=usize::MAX)?;
@@ -120,9 +116,7 @@ impl LeakyReLU {
             alpha,
         }
     }
-}
 
-impl LeakyReLU {
     /// The forward pass, eager or in a graph.
     fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
         self.core.check_input(x, 0..=usize::MAX)?;
@@ -156,9 +150,7 @@ impl Softmax {
             core: LayerCore::new("softmax"),
         }
     }
-}
 
-impl Softmax {
     /// The forward pass, eager or in a graph.
     fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
         self.core.check_input(x, 1..=usize::MAX)?;

@@ -426,6 +426,16 @@ impl GlobalPooling2D {
             max: false,
         }
     }
+
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 4..=4)?;
+        if self.max {
+            x.reduce_max([1, 2], false)
+        } else {
+            x.reduce_mean([1, 2], false)
+        }
+    }
 }
 
 impl Layer for GlobalPooling2D {
@@ -447,14 +457,7 @@ impl Layer for GlobalPooling2D {
         self.core.check_rank(input_shape.len(), 4..=4)?;
         Ok(vec![input_shape[0], input_shape[3]])
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 4..=4)?;
-        if self.max {
-            x.reduce_max([1, 2], false)
-        } else {
-            x.reduce_mean([1, 2], false)
-        }
-    }
+    forward_calls!();
 }
 
 /// Adds rows and columns of zeros around NHWC images, like
@@ -480,6 +483,13 @@ impl ZeroPadding2D {
             padding,
         }
     }
+
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.core.check_input(x, 4..=4)?;
+        let [h, w] = self.padding;
+        x.pad(&[(0, 0), h, w, (0, 0)], PadMode::Constant, 0.0)
+    }
 }
 
 impl Layer for ZeroPadding2D {
@@ -504,9 +514,5 @@ impl Layer for ZeroPadding2D {
             input_shape[3],
         ])
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_input(x, 4..=4)?;
-        let [h, w] = self.padding;
-        x.pad(&[(0, 0), h, w, (0, 0)], PadMode::Constant, 0.0)
-    }
+    forward_calls!();
 }

@@ -146,9 +146,7 @@ impl Flatten {
             core: LayerCore::new("flatten"),
         }
     }
-}
 
-impl Flatten {
     /// The forward pass, eager or in a graph: `[batch, -1]`.
     fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
         let dims = self.core.static_dims(x)?;
@@ -212,6 +210,25 @@ impl Reshape {
             target: target_shape.to_vec(),
         }
     }
+
+    /// The forward pass, eager or in a graph: `[batch, ..target]`.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        let dims = self.core.static_dims(x)?;
+        self.core.check_rank(dims.len(), 1..=usize::MAX)?;
+        let batch = match dims[0] {
+            Some(batch) => batch as i64,
+            None if !self.target.contains(&-1) => -1,
+            None => {
+                return Err(self.core.error(format!(
+                    "a target shape with -1 needs a known batch size, got input shape {}",
+                    x.static_shape()
+                )))
+            }
+        };
+        let mut shape = vec![batch];
+        shape.extend(&self.target);
+        x.reshape(&shape).map_err(|e| self.core.error(e))
+    }
 }
 
 impl Layer for Reshape {
@@ -249,12 +266,7 @@ impl Layer for Reshape {
         }
         Ok(out)
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        self.core.check_rank(x.rank(), 1..=usize::MAX)?;
-        let mut dims = vec![x.dims()[0] as i64];
-        dims.extend(&self.target);
-        x.reshape(&dims).map_err(|e| self.core.error(e))
-    }
+    forward_calls!();
 }
 
 /// Permutes the non-batch axes, like `tf.keras.layers.Permute(dims)`
@@ -271,6 +283,16 @@ impl Permute {
             core: LayerCore::new("permute"),
             dims: dims.to_vec(),
         }
+    }
+
+    /// The forward pass, eager or in a graph.
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        let n = self.dims.len();
+        self.core
+            .check_rank(self.core.static_dims(x)?.len(), n + 1..=n + 1)?;
+        let mut perm = vec![0];
+        perm.extend(&self.dims);
+        x.transpose(&perm)
     }
 }
 
@@ -297,11 +319,5 @@ impl Layer for Permute {
         out.extend(self.dims.iter().map(|&d| input_shape[d]));
         Ok(out)
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        let n = self.dims.len();
-        self.core.check_rank(x.rank(), n + 1..=n + 1)?;
-        let mut perm = vec![0];
-        perm.extend(&self.dims);
-        x.transpose(&perm)
-    }
+    forward_calls!();
 }

@@ -54,9 +54,7 @@ impl BatchNormalization {
         self.epsilon = epsilon;
         self
     }
-}
 
-impl BatchNormalization {
     /// The forward pass, eager or in a graph. Training (unless frozen)
     /// normalizes with the batch's moments and moves the moving averages
     /// towards them: at once eagerly, by ops in `UPDATE_OPS` in a graph.

@@ -16,7 +16,8 @@ FERROFLOW_KERAS_INTEROP_DIR=DIR):
                        predictions must match ferroflow's (DIR/predictions.json)
   DIR/logs             a fit with ferroflow's TensorBoard callback, read with
                        TensorBoard's EventAccumulator and compared with
-                       DIR/tensorboard.json (tags, steps, values)
+                       DIR/tensorboard.json (tags, steps, values, the graph's
+                       layer ops, the `keras` model-config summary)
 
 Run with python3 (TensorFlow 2.21 with tf-keras 2.21, TensorBoard 2.21).
 """
@@ -130,6 +131,14 @@ def check_tensorboard(directory):
             events = acc.Tensors(tag)
             assert [e.step for e in events] == steps, (run, tag, [e.step for e in events])
             assert acc.SummaryMetadata(tag).plugin_data.plugin_name == "histograms"
+        if run == "train" and expected.get("keras"):
+            assert acc.SummaryMetadata("keras").plugin_data.plugin_name == "graph_keras_model"
+            config = json.loads(tf.make_ndarray(acc.Tensors("keras")[0].tensor_proto).item())
+            assert config["class_name"] == expected["keras"], config["class_name"]
+            # What TensorBoard's graph plugin draws as the conceptual graph.
+            from tensorboard.plugins.graph import keras_util
+
+            assert keras_util.keras_model_to_graph_def(config).node
         if run == "train" and expected.get("graph"):
             graph = acc.Graph()
             names = {n.name for n in graph.node}

@@ -499,6 +499,9 @@ fn traced_train_step<M: Model + ?Sized>(
 fn set_model<M: Model + ?Sized>(callbacks: &mut [&mut dyn Callback], model: &M, c: &Compiled) {
     let mut weights = ModelWeights::of(model);
     weights.iterations = Some(c.optimizer().iterations_variable().clone());
+    weights.config = crate::saving::model_config(model, Some(c))
+        .or_else(|_| crate::saving::model_config(model, None))
+        .ok();
     for cb in callbacks.iter_mut() {
         cb.set_model(&weights);
     }

@@ -8,12 +8,12 @@
 
 use ferroflow_core::prelude::*;
 use ferroflow_io::events::{event_files, EventFileReader};
-use ferroflow_io::proto::{Event, GraphDef, ValueKind, What};
+use ferroflow_io::proto::{GraphDef, SummaryValue, ValueKind, What};
 use ferroflow_keras::callbacks::{
     Callback, History, Logs, ModelCheckpoint, SaveFreq, TensorBoard, UpdateFreq,
 };
 use ferroflow_keras::layers::Dense;
-use ferroflow_keras::saving::ModelWeights;
+use ferroflow_keras::saving::{load_model, ModelWeights};
 use ferroflow_keras::{Compiled, FitOptions, Model, Sequential};
 use prost::Message;
 use serde_json::json;
@@ -97,12 +97,32 @@ fn model_checkpoint_saves_each_epoch_with_the_template() {
 }
 
 #[test]
+fn model_checkpoint_saves_the_whole_model_by_default() {
+    let dir = temp_dir("whole_model");
+    let (mut model, x, y) = problem();
+    let template = dir.join("model-{epoch}");
+    let mut cb = ModelCheckpoint::new(template.to_str().unwrap());
+    let validation = (x.clone(), y.clone());
+    model
+        .fit(&x, &y, options(vec![&mut cb], &validation))
+        .unwrap();
+    let mut loaded = load_model(dir.join("model-3")).unwrap();
+    assert!(loaded.compiled().is_some());
+    assert_eq!(
+        loaded.predict(&x, 8).unwrap(),
+        model.predict(&x, 8).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn save_best_only_saves_when_the_monitor_improves() {
     let dir = temp_dir("best_only");
     let template = dir.join("best.{epoch}");
     let mut cb = ModelCheckpoint::new(template.to_str().unwrap())
         .monitor("val_accuracy")
-        .save_best_only(true);
+        .save_best_only(true)
+        .save_weights_only(true);
     let mut model = Sequential::new(vec![Box::new(Dense::new(1))]);
     model.build(&[None, Some(2)]).unwrap();
     cb.set_model(&ModelWeights::of(&model));
@@ -128,7 +148,9 @@ fn save_freq_in_batches_counts_across_epochs() {
     let dir = temp_dir("batches");
     let (mut model, x, y) = problem();
     let template = dir.join("w-{epoch}-{batch}");
-    let mut cb = ModelCheckpoint::new(template.to_str().unwrap()).save_freq(SaveFreq::Batches(3));
+    let mut cb = ModelCheckpoint::new(template.to_str().unwrap())
+        .save_freq(SaveFreq::Batches(3))
+        .save_weights_only(true);
     let validation = (x.clone(), y.clone());
     model
         .fit(&x, &y, options(vec![&mut cb], &validation))
@@ -164,38 +186,44 @@ fn a_template_naming_a_missing_log_stops_fit_with_the_filepath() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Every scalar and histogram of a run's event files: tag → [(step, value)]
-/// (histograms: the step and the count of values).
-fn read_run(dir: &Path) -> BTreeMap<String, Vec<(i64, f64)>> {
-    let mut tags: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+/// Every summary value of a run's event files, with its step.
+fn summaries(dir: &Path) -> Vec<(i64, SummaryValue)> {
+    let mut values = Vec::new();
     for path in event_files(dir).unwrap() {
         assert!(
             path.to_string_lossy().ends_with(".v2"),
             "{}",
             path.display()
         );
-        let events: Vec<Event> = EventFileReader::open(&path)
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        for event in &events {
-            let Some(summary) = event.summary() else {
-                continue;
-            };
-            for value in &summary.value {
-                let Some(ValueKind::Tensor(proto)) = &value.value else {
-                    panic!("{} is not a TF2 tensor summary", value.tag);
-                };
-                let t = proto.to_tensor(&value.tag).unwrap();
-                let v = match t.rank() {
-                    0 => t.to_f64_vec().unwrap()[0],
-                    _ => t.to_f64_vec().unwrap().chunks(3).map(|row| row[2]).sum(),
-                };
-                tags.entry(value.tag.clone())
-                    .or_default()
-                    .push((event.step, v));
+        for event in EventFileReader::open(&path).unwrap() {
+            let event = event.unwrap();
+            if let Some(summary) = event.summary() {
+                values.extend(summary.value.iter().map(|v| (event.step, v.clone())));
             }
         }
+    }
+    values
+}
+
+fn tensor_of(value: &SummaryValue) -> Tensor {
+    let Some(ValueKind::Tensor(proto)) = &value.value else {
+        panic!("{} is not a TF2 tensor summary", value.tag);
+    };
+    proto.to_tensor(&value.tag).unwrap()
+}
+
+/// Every scalar and histogram of a run: tag → [(step, value)] (for a
+/// histogram, the count of values).
+fn read_run(dir: &Path) -> BTreeMap<String, Vec<(i64, f64)>> {
+    let mut tags: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for (step, value) in summaries(dir) {
+        let t = tensor_of(&value);
+        let v = match value.metadata.as_ref().map(|m| m.plugin_name()) {
+            Some("scalars") => t.to_f64_vec().unwrap()[0],
+            Some("histograms") => t.to_f64_vec().unwrap().chunks(3).map(|row| row[2]).sum(),
+            _ => continue,
+        };
+        tags.entry(value.tag.clone()).or_default().push((step, v));
     }
     tags
 }
@@ -275,6 +303,19 @@ fn tensorboard_writes_keras_tags_and_steps() {
         assert!(nodes.iter().any(|n| n == name), "no {name} in {nodes:?}");
     }
     assert!(graph_nodes(&dir.join("validation")).is_empty());
+    // The conceptual graph: the model's JSON config at step 0.
+    let keras: Vec<(i64, SummaryValue)> = summaries(&dir.join("train"))
+        .into_iter()
+        .filter(|(_, v)| v.tag == "keras")
+        .collect();
+    assert_eq!(keras.len(), 1);
+    let (step, value) = &keras[0];
+    let metadata = value.metadata.as_ref().unwrap();
+    assert_eq!((*step, metadata.plugin_name()), (0, "graph_keras_model"));
+    let json = tensor_of(value).as_strings().unwrap()[0].clone();
+    let config: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(config["class_name"], "Sequential");
+    assert!(config.get("compile_config").is_none());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -314,6 +355,6 @@ fn tensorboard_logs_for_event_accumulator() {
         .into_iter()
         .filter(|n| n.ends_with("/MatMul"))
         .collect();
-    let expected = json!({"scalars": scalars, "histograms": histograms, "graph": graph});
+    let expected = json!({"scalars": scalars, "histograms": histograms, "graph": graph, "keras": "Sequential"});
     std::fs::write(dir.join("tensorboard.json"), expected.to_string()).unwrap();
 }

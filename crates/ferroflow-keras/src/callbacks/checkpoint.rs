@@ -29,9 +29,10 @@ pub enum Mode {
 /// save_best_only=False, save_weights_only=False, mode="auto",
 /// save_freq="epoch")`. `filepath` may hold `{epoch}` (counted from 1),
 /// `{batch}` and log values (`{val_loss:.2f}`), see [`format_filepath`].
-/// Checkpoints are written with [`ModelWeights::save`] (crash-safe, TF
-/// checkpoint format); whole-model saving (`save_weights_only=false`)
-/// also writes the weights only for now.
+/// With `save_weights_only`, each save is a TF checkpoint
+/// ([`ModelWeights::save`]); otherwise the whole model, a directory as
+/// [`crate::saving::save_model`] writes it (a custom model, which has no
+/// config, needs `save_weights_only`). Both are crash-safe.
 ///
 /// ```
 /// use ferroflow_keras::callbacks::{Callback, Logs, ModelCheckpoint};
@@ -42,7 +43,9 @@ pub enum Mode {
 /// let mut model = Sequential::new(vec![Box::new(Dense::new(1))]);
 /// model.build(&[None, Some(2)]).unwrap();
 /// let template = dir.join("weights.{epoch:02d}-{val_loss:.2f}");
-/// let mut cb = ModelCheckpoint::new(template.to_str().unwrap()).save_best_only(true);
+/// let mut cb = ModelCheckpoint::new(template.to_str().unwrap())
+///     .save_best_only(true)
+///     .save_weights_only(true);
 /// cb.set_model(&ModelWeights::of(&model));
 /// for (epoch, val_loss) in [0.5, 0.7, 0.25].into_iter().enumerate() {
 ///     cb.on_epoch_end(epoch, &Logs(vec![("val_loss".into(), val_loss)])).unwrap();
@@ -116,7 +119,7 @@ impl ModelCheckpoint {
         self
     }
 
-    /// Saves the weights only (the only kind of save for now).
+    /// Saves the weights only (a checkpoint), not the whole model.
     pub fn save_weights_only(mut self, on: bool) -> Self {
         self.save_weights_only = on;
         self
@@ -175,7 +178,10 @@ impl ModelCheckpoint {
                 "ModelCheckpoint has no model to save: `fit` gives it one with `set_model`".into(),
             )
         })?;
-        model.save(path)
+        match self.save_weights_only {
+            true => model.save(path),
+            false => model.save_model(path),
+        }
     }
 
     fn say(&self, message: String) {

@@ -7,7 +7,10 @@ use ferroflow_core::Result;
 use ferroflow_io::events::{
     histogram, scalar, EventFileWriter, EventWriterOptions, DEFAULT_BUCKETS,
 };
-use ferroflow_io::proto::{GraphDef, Summary};
+use ferroflow_io::proto::{
+    GraphDef, Summary, SummaryMetadata, SummaryValue, TensorProto, ValueKind,
+};
+use ferroflow_tensor::Tensor;
 use std::path::{Path, PathBuf};
 
 /// How often [`TensorBoard`] writes the running loss and metrics, like its
@@ -30,8 +33,9 @@ pub enum UpdateFreq {
 ///   weight tagged `dense/kernel_0/histogram`.
 /// - `log_dir/validation`: the `val_` values as `epoch_loss`, … and
 ///   `evaluation_loss_vs_iterations`, … at step = iterations.
-/// - with `write_graph` (default), the graph of the first training step in
-///   `train`, its ops in name scopes of the layers (`dense/MatMul`).
+/// - with `write_graph` (default), in `train`: the graph of the first
+///   training step, its ops in name scopes of the layers (`dense/MatMul`),
+///   and the model's JSON config tagged `keras` (the conceptual graph).
 ///
 /// ```
 /// use ferroflow_keras::callbacks::TensorBoard;
@@ -137,6 +141,29 @@ impl TensorBoard {
             .map_err(io_error("TensorBoard"))
     }
 
+    /// The model's architecture JSON tagged `keras` (plugin
+    /// `graph_keras_model`), TensorBoard's conceptual graph, as tf-keras's
+    /// `keras_model_summary`; nothing for a model without a config.
+    fn log_model_config(&mut self) -> Result<()> {
+        let Some(mut config) = self.model.as_ref().and_then(|m| m.config.clone()) else {
+            return Ok(());
+        };
+        if let Some(fields) = config.as_object_mut() {
+            fields.remove("compile_config");
+        }
+        let json = Tensor::from_strings(&[config.to_string()], [])?;
+        let mut value =
+            SummaryValue::new("keras", ValueKind::Tensor(TensorProto::from_tensor(&json)));
+        let mut metadata = SummaryMetadata::plugin("graph_keras_model");
+        if let Some(plugin) = metadata.plugin_data.as_mut() {
+            plugin.content = b"1".to_vec();
+        }
+        value.metadata = Some(metadata);
+        TensorBoard::writer(&mut self.train, &self.log_dir, "train")?
+            .add_summary(Summary { value: vec![value] }, 0)
+            .map_err(io_error("TensorBoard"))
+    }
+
     /// A histogram of every weight, tagged as tf-keras's `_log_weights`.
     fn log_weights(&mut self, epoch: usize) -> Result<()> {
         let Some(model) = &self.model else {
@@ -167,6 +194,7 @@ impl Callback for TensorBoard {
         self.write_graph
     }
     fn on_graph(&mut self, graph: &GraphDef) -> Result<()> {
+        self.log_model_config()?;
         TensorBoard::writer(&mut self.train, &self.log_dir, "train")?
             .add_graph(graph)
             .map_err(io_error("TensorBoard"))

@@ -70,11 +70,28 @@ fn io_error(op: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn save_model(model: &mut dyn Model, path: impl AsRef<Path>) -> Result<()> {
-    let dir = path.as_ref();
+    let compiled = model.compiled().take();
+    let config = model_config(&*model, compiled.as_ref());
+    *model.compiled() = compiled;
+    write_model(path.as_ref(), &config?, &ModelWeights::of(&*model))
+}
+
+/// What [`save_model`] writes to `config.json`: the architecture and, when
+/// compiled, the `compile_config`.
+pub(crate) fn model_config<M: Model + ?Sized>(
+    model: &M,
+    compiled: Option<&Compiled>,
+) -> Result<Value> {
     let mut config = model.serialize()?;
-    if let Some(compiled) = model.compiled().as_ref() {
+    if let Some(compiled) = compiled {
         config["compile_config"] = compile_config(compiled)?;
     }
+    Ok(config)
+}
+
+/// Writes a saved model's directory from its config and weights,
+/// crash-safe (see [`save_model`]).
+pub(crate) fn write_model(dir: &Path, config: &Value, weights: &ModelWeights) -> Result<()> {
     if dir.exists() && !dir.join(CONFIG_FILE).is_file() && !is_empty_dir(dir) {
         return Err(Error::invalid(
             "save_model",
@@ -90,7 +107,7 @@ pub fn save_model(model: &mut dyn Model, path: impl AsRef<Path>) -> Result<()> {
     }
     std::fs::create_dir_all(&tmp).map_err(io_error("save_model", &tmp))?;
     let written = write_synced(&tmp.join(CONFIG_FILE), config.to_string().as_bytes())
-        .and_then(|()| ModelWeights::of(&*model).save(tmp.join(WEIGHTS_PREFIX)))
+        .and_then(|()| weights.save(tmp.join(WEIGHTS_PREFIX)))
         .and_then(|()| sync_dir(&tmp))
         .and_then(|()| replace_dir(dir, &tmp));
     if written.is_err() {

@@ -56,6 +56,11 @@ pub struct ModelWeights {
     pub layers: Vec<LayerWeights>,
     /// `optimizer.iterations`, the number of training steps taken.
     pub iterations: Option<Variable>,
+    /// What [`crate::saving::save_model`] writes to `config.json` (the
+    /// architecture as `model.to_json()`, and the `compile_config` unless
+    /// the optimizer cannot be named in one); `None` for a custom model,
+    /// which has no config. `fit` fills it for callbacks.
+    pub config: Option<serde_json::Value>,
 }
 
 impl ModelWeights {
@@ -83,6 +88,7 @@ impl ModelWeights {
             name: name.to_string(),
             layers,
             iterations: None,
+            config: None,
         }
     }
 
@@ -197,6 +203,21 @@ impl ModelWeights {
             .chain(weight_nodes)
             .collect();
         TrackableObjectGraph { nodes }
+    }
+
+    /// Saves the whole model to the directory `path` from its `config`,
+    /// like [`crate::saving::save_model`]; an error for a custom model.
+    pub fn save_model(&self, path: impl AsRef<Path>) -> Result<()> {
+        let config = self.config.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "save_model",
+                format!(
+                    "model '{}' is a custom model without a config: save its weights instead",
+                    self.name
+                ),
+            )
+        })?;
+        super::model::write_model(path.as_ref(), config, self)
     }
 
     /// Assigns the weights saved at `path` (a prefix, or a directory whose

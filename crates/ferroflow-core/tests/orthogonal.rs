@@ -107,4 +107,13 @@ fn orthogonal_initializer_matches_tensorflow() {
         err_text(init.eager(&[4], DType::F32)),
         "Orthogonal: The tensor to initialize must be at least two-dimensional. Received: shape=(4,) of rank 1."
     );
+    // Keras's serialization, `{"gain": 2.0, "seed": 1}`.
+    let init = Initializer::Orthogonal {
+        gain: 2.0,
+        seed: Some(1),
+    };
+    let config = init.get_config();
+    assert_eq!(config["class_name"], "Orthogonal");
+    assert_eq!(config["config"]["gain"], 2.0);
+    assert_eq!(Initializer::from_config(&config).unwrap(), init);
 }

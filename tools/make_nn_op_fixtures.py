@@ -189,6 +189,9 @@ def main():
             init = tf.compat.v1.orthogonal_initializer(gain=gain, seed=3)
             value = tf.compat.v1.Session().run(init(shape))
         lines.append(fmt("orthogonal_" + "x".join(map(str, shape)), value))
+    # Keras 3's Orthogonal draws stateless_normal(seed=[seed, 0]).
+    value = tf.keras.initializers.Orthogonal(gain=1.5, seed=3)([3, 7])
+    lines.append(fmt("orthogonal_keras_3x7", value))
     with tf.Graph().as_default():
         tf.compat.v1.set_random_seed(7)
         value = tf.compat.v1.Session().run(tf.compat.v1.orthogonal_initializer()([3, 5]))

@@ -55,7 +55,8 @@ pub enum Initializer {
     /// flatten to `[prod(shape[:-1]), shape[-1]]`. The normal draw is
     /// TF1's stateful one (op seed rules as `random_normal`); TF2's
     /// `tf.keras.initializers.Orthogonal(seed=s)` draws
-    /// `stateless_normal(seed=[s, 0])` instead.
+    /// `stateless_normal(seed=[s, 0])` instead, which [`orthogonalize`] of
+    /// `stateless_random_normal` reproduces.
     Orthogonal {
         gain: f64,
         seed: Option<i64>,

@@ -4,8 +4,8 @@
 //! random state.
 
 use ferroflow_core::graph::Graph;
-use ferroflow_core::initializers::Initializer;
-use ferroflow_core::ops::qr;
+use ferroflow_core::initializers::{orthogonalize, Initializer};
+use ferroflow_core::ops::{qr, stateless_random_normal};
 use ferroflow_core::prelude::*;
 use ferroflow_core::random::set_random_seed;
 use ferroflow_core::session::Session;
@@ -107,6 +107,11 @@ fn orthogonal_initializer_matches_tensorflow() {
         err_text(init.eager(&[4], DType::F32)),
         "Orthogonal: The tensor to initialize must be at least two-dimensional. Received: shape=(4,) of rank 1."
     );
+    // Keras 3's `Orthogonal(gain=1.5, seed=3)` draws `stateless_normal(seed=[3, 0])`
+    // and then does the same.
+    let normal = stateless_random_normal(&[7, 3], [3, 0], 0.0, 1.0, DType::F32).unwrap();
+    let keras = orthogonalize(&normal, &[3, 7], 1.5).unwrap();
+    close("orthogonal_keras_3x7", &keras, &fx["orthogonal_keras_3x7"]);
     // Keras's serialization, `{"gain": 2.0, "seed": 1}`.
     let init = Initializer::Orthogonal {
         gain: 2.0,

@@ -2,16 +2,17 @@
 """Keras weights and TensorBoard-callback interop fixtures for ferroflow-keras.
 
 Without arguments: trains, with real tf-keras (TF_USE_LEGACY_KERAS=1), a
-small Sequential (Conv2D, BatchNormalization, Dense) and a functional model
-(Dense layers around an Add), saves their weights with
+small Sequential (Conv2D, BatchNormalization, Dense), a functional model
+(Dense layers around an Add) and a Sequential of DepthwiseConv2D and
+Conv2DTranspose, saves their weights with
 `model.save_weights("weights.ckpt")` (TF2 object-based checkpoint) and
 writes, under crates/ferroflow-keras/tests/fixtures/keras_ckpt/:
-  seq/weights.ckpt.*   fn/weights.ckpt.*   (and their `checkpoint` files)
+  seq/, fn/, conv/     weights.ckpt.* (and their `checkpoint` files)
   keras_ckpt.json      inputs and tf-keras's predictions (inference mode)
 
 With --check DIR: reads what the Rust tests wrote into DIR (run them with
 FERROFLOW_KERAS_INTEROP_DIR=DIR):
-  DIR/seq, DIR/fn      ferroflow's save_weights of the same architectures,
+  DIR/seq, fn, conv    ferroflow's save_weights of the same architectures,
                        loaded here with tf-keras's load_weights; the
                        predictions must match ferroflow's (DIR/predictions.json)
   DIR/logs             a fit with ferroflow's TensorBoard callback, read with
@@ -61,7 +62,22 @@ def functional():
     return keras.Model(inputs, outputs)
 
 
-MODELS = {"seq": (sequential, (6, 6, 2), 3), "fn": (functional, (4,), 2)}
+def convolutions():
+    return keras.Sequential(
+        [
+            keras.layers.DepthwiseConv2D(3, depth_multiplier=2, input_shape=(6, 6, 2)),
+            keras.layers.Conv2DTranspose(3, 2, strides=2, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2),
+        ]
+    )
+
+
+MODELS = {
+    "seq": (sequential, (6, 6, 2), 3),
+    "fn": (functional, (4,), 2),
+    "conv": (convolutions, (6, 6, 2), 2),
+}
 
 
 def flat(a):

@@ -10,7 +10,7 @@
 use ferroflow_core::prelude::*;
 use ferroflow_io::bundle::BundleReader;
 use ferroflow_io::proto::{TrackableObjectGraph, OBJECT_GRAPH_KEY};
-use ferroflow_keras::layers::{BatchNormalization, Conv2D, Dense, Flatten, Merge};
+use ferroflow_keras::layers::{BatchNormalization, Conv2D, Dense, Flatten, GlobalPooling2D, Merge};
 use ferroflow_keras::{Compiled, FitOptions, Functional, Model, Sequential};
 use prost::Message;
 use serde_json::Value;
@@ -43,6 +43,22 @@ fn functional() -> Functional {
     let h = m.apply(Box::new(BatchNormalization::new()), &[&h]).unwrap();
     let y = m.apply(Box::new(Dense::new(2)), &[&h]).unwrap();
     m.set_outputs(&[&y]).unwrap();
+    m
+}
+
+/// The DepthwiseConv2D / Conv2DTranspose model of `make_keras_ckpt_fixtures.py`.
+fn convolutions() -> Sequential {
+    let mut m = Sequential::new(vec![
+        Box::new(Conv2D::depthwise([3, 3], 2)),
+        Box::new(
+            Conv2D::transpose(3, [2, 2])
+                .strides([2, 2])
+                .activation("relu"),
+        ),
+        Box::new(GlobalPooling2D::average()),
+        Box::new(Dense::new(2)),
+    ]);
+    m.build(&[None, Some(6), Some(6), Some(2)]).unwrap();
     m
 }
 
@@ -108,6 +124,11 @@ fn tf_keras_sequential_weights_predict_the_same() {
 #[test]
 fn tf_keras_functional_weights_predict_the_same() {
     predicts_like_tf_keras(&mut functional(), "fn");
+}
+
+#[test]
+fn tf_keras_depthwise_and_transposed_convolutions_predict_the_same() {
+    predicts_like_tf_keras(&mut convolutions(), "conv");
 }
 
 #[test]
@@ -275,6 +296,10 @@ fn ferroflow_checkpoints_for_tf_keras() {
     train_a_little(&mut func, &[4], 2);
     func.save_weights(dir.join("fn/weights.ckpt")).unwrap();
     export("fn", &mut |x| func.predict(x, 32).unwrap());
+    let mut conv = convolutions();
+    train_a_little(&mut conv, &[6, 6, 2], 2);
+    conv.save_weights(dir.join("conv/weights.ckpt")).unwrap();
+    export("conv", &mut |x| conv.predict(x, 32).unwrap());
     let text = serde_json::to_string(&Value::Object(predictions)).unwrap();
     std::fs::write(dir.join("predictions.json"), text).unwrap();
 }

@@ -47,7 +47,8 @@ impl Logs {
 pub trait Callback {
     /// Gives the callback the model being trained, like Keras's
     /// `callback.set_model(model)`: its weights by layer (shared handles,
-    /// so they stay current) and its optimizer's step counter. `fit` calls
+    /// so they stay current), its optimizer's step counter and its config
+    /// (what whole-model saving writes). `fit` calls
     /// it before `on_train_begin`, and again after the first batch, once a
     /// model built by its first call has its weights.
     fn set_model(&mut self, _model: &ModelWeights) {}

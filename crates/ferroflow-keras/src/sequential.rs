@@ -156,7 +156,9 @@ impl Sequential {
     /// ```
     pub fn get_config(&self) -> Result<Value> {
         let mut entries = Vec::new();
-        if let (Some(shape), Some(first)) = (&self.input_shape, self.layers.first()) {
+        // An `Input` leading the layers is written as itself.
+        let first = self.layers.first().filter(|l| l.class_name() != "InputLayer");
+        if let (Some(shape), Some(first)) = (&self.input_shape, first) {
             let name = format!("{}_input", first.core().name());
             entries.push(json!({
                 "module": "keras.layers",

@@ -260,6 +260,17 @@ fn a_missing_or_extra_weight_is_an_error() {
 }
 
 #[test]
+fn hdf5_paths_are_an_error() {
+    let mut m = sequential();
+    for path in ["w.h5", "w.weights.h5", "w.keras"] {
+        let err = m.save_weights(path).unwrap_err().to_string();
+        assert!(err.contains("HDF5") && err.contains(path), "{err}");
+        let err = m.load_weights(path).unwrap_err().to_string();
+        assert!(err.contains("HDF5") && err.contains(path), "{err}");
+    }
+}
+
+#[test]
 fn load_weights_needs_a_built_model() {
     let mut m = Sequential::new(vec![Box::new(Dense::new(3))]);
     let err = m

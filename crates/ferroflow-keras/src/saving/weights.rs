@@ -116,6 +116,7 @@ impl ModelWeights {
     /// `checkpoint` file at it, like tf-keras's `model.save_weights(path)`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let prefix = path.as_ref();
+        check_not_h5("save_weights", prefix)?;
         let dir = match prefix.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -300,8 +301,24 @@ fn attribute_name(layer: &str, var: &Variable) -> String {
     attr.to_string()
 }
 
+/// An error for a `.h5` path: Keras writes HDF5 there, which ferroflow
+/// does not; weights go to a TF checkpoint prefix (`weights.ckpt`).
+fn check_not_h5(op: &str, path: &Path) -> Result<()> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("h5" | "hdf5" | "keras") => Err(Error::invalid(
+            op,
+            format!(
+                "{}: HDF5 and .keras weight files are not supported; give a TensorFlow checkpoint prefix such as \"weights.ckpt\"",
+                path.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `path` itself, or the latest checkpoint of the directory `path`.
 fn checkpoint_prefix(path: &Path) -> Result<PathBuf> {
+    check_not_h5("load_weights", path)?;
     if !path.is_dir() {
         return Ok(path.to_path_buf());
     }

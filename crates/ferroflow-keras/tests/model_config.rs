@@ -254,6 +254,26 @@ fn functional_from_config_keeps_input_order_and_computes() {
     assert!(wrong.is_err(), "inputs are taken in input_layers order");
 }
 
+#[test]
+fn a_leading_input_layer_is_written_once() {
+    let mut model = Sequential::new(vec![
+        named(Input::new(&[Some(3)]), "x"),
+        Box::new(Dense::new(2)),
+    ]);
+    model.build(&[None, Some(3)]).unwrap();
+    let config = model.get_config().unwrap();
+    let classes: Vec<&str> = config["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["class_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["InputLayer", "Dense"]);
+    assert_eq!(config["layers"][0]["config"]["name"], "x");
+    let copy = model_from_json(&model.to_json().unwrap()).unwrap();
+    assert_eq!(copy.count_params(), 8);
+}
+
 /// Layers with settings away from the defaults.
 fn varied_layers() -> Vec<Box<dyn Layer>> {
     vec![

@@ -157,7 +157,10 @@ impl Sequential {
     pub fn get_config(&self) -> Result<Value> {
         let mut entries = Vec::new();
         // An `Input` leading the layers is written as itself.
-        let first = self.layers.first().filter(|l| l.class_name() != "InputLayer");
+        let first = self
+            .layers
+            .first()
+            .filter(|l| l.class_name() != "InputLayer");
         if let (Some(shape), Some(first)) = (&self.input_shape, first) {
             let name = format!("{}_input", first.core().name());
             entries.push(json!({

@@ -3,6 +3,8 @@
 use super::config::layer_config;
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
+use crate::LayerTensor;
+use ferroflow_core::graph::Output;
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Result, Variable};
@@ -49,6 +51,30 @@ pub(crate) fn table_initializer() -> Initializer {
     }
 }
 
+impl Embedding {
+    /// Checks that `x` holds integer ids.
+    fn check_ids<H: TensorOps>(&self, x: &H) -> Result<()> {
+        if !matches!(x.dtype(), DType::I32 | DType::I64) {
+            return Err(self.core.error(format!(
+                "expected integer ids (int32 or int64), got dtype {}",
+                x.dtype()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The lookup, eager or in a graph (where an id out of range fails
+    /// when the gather runs).
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        self.check_ids(x)?;
+        let weights = H::weights_of(&self.core, x)?;
+        let table = weights
+            .first()
+            .ok_or_else(|| self.core.error("not built"))?;
+        table.gather(x, 0, 0)
+    }
+}
+
 impl Layer for Embedding {
     core_accessors!();
     fn class_name(&self) -> &'static str {
@@ -80,17 +106,8 @@ impl Layer for Embedding {
         out.push(Some(self.output_dim));
         Ok(out)
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        if !matches!(x.dtype(), DType::I32 | DType::I64) {
-            return Err(self.core.error(format!(
-                "expected integer ids (int32 or int64), got dtype {}",
-                x.dtype()
-            )));
-        }
-        let table = self
-            .embeddings
-            .as_ref()
-            .ok_or_else(|| self.core.error("not built"))?;
+    fn call(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        self.check_ids(x)?;
         let ids = x.to_f64_vec()?;
         if let Some((i, id)) = ids
             .iter()
@@ -102,6 +119,9 @@ impl Layer for Embedding {
                 self.input_dim
             )));
         }
-        table.value().gather(x, 0, 0)
+        self.forward(x, training)
+    }
+    fn call_graph(&self, x: &Output, training: bool) -> Result<Output> {
+        self.forward(x, training)
     }
 }

@@ -1,10 +1,10 @@
 //! `Input`: the entry of a model, with the shape of one example.
 
 use super::config::input_layer_config;
-use super::core_accessors;
+use super::{core_accessors, forward_calls};
 use crate::layer::{Layer, LayerCore};
+use crate::LayerTensor;
 use ferroflow_core::Result;
-use ferroflow_tensor::Tensor;
 
 /// A model's input of a given per-example shape, like
 /// `tf.keras.Input(shape)` (shown as `InputLayer` by `summary()`). It
@@ -40,6 +40,26 @@ impl Input {
     pub fn batch_shape(&self) -> Vec<Option<usize>> {
         self.core.output_shape().unwrap_or_default().to_vec()
     }
+
+    /// `x` itself once its shape fits, eager or in a graph (an unknown
+    /// dimension of a graph tensor fits).
+    fn forward<H: LayerTensor>(&self, x: &H, _training: bool) -> Result<H> {
+        let dims = self.core.static_dims(x)?;
+        let fits = dims.len() == self.shape.len() + 1
+            && self
+                .shape
+                .iter()
+                .zip(&dims[1..])
+                .all(|(want, got)| want.is_none() || got.is_none() || want == got);
+        if !fits {
+            return Err(self.core.error(format!(
+                "expected examples of shape {:?} (batch first), got {}",
+                self.shape,
+                x.static_shape()
+            )));
+        }
+        Ok(x.clone())
+    }
 }
 
 impl Layer for Input {
@@ -53,20 +73,5 @@ impl Layer for Input {
     fn build(&mut self, _input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {
         Ok(self.batch_shape())
     }
-    fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        let fits = x.rank() == self.shape.len() + 1
-            && self
-                .shape
-                .iter()
-                .zip(&x.dims()[1..])
-                .all(|(want, got)| want.is_none() || *want == Some(*got));
-        if !fits {
-            return Err(self.core.error(format!(
-                "expected examples of shape {:?} (batch first), got {}",
-                self.shape,
-                x.shape().to_tuple_string()
-            )));
-        }
-        Ok(x.clone())
-    }
+    forward_calls!();
 }

@@ -7,8 +7,8 @@
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::ops::{
-    scatter_nd, sparse_softmax_cross_entropy_with_logits, Distribution, RandomUniformInt,
-    StatelessRandom,
+    einsum, scatter_nd, softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits, Distribution, RandomUniformInt, StatelessRandom,
 };
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
@@ -83,20 +83,32 @@ fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
     let logits = max.add(&avg).unwrap().reshape(&[4, 3]).unwrap();
     let labels = g.constant(Tensor::from([0i32, 2, 1, 1]), "labels").unwrap();
     let ce = sparse_softmax_cross_entropy_with_logits(&labels, &logits).unwrap();
+    let scale = constant(g, vec![1.0, 0.5, 2.0], &[3], "scale");
+    let normed = conv.fused_batch_norm(&scale, &bias, None, 0.001, true);
+    let normed = normed.unwrap().y.reshape(&[16, 3]).unwrap();
+    let probs = normed.softmax().unwrap().stop_gradient().unwrap();
+    let dense = softmax_cross_entropy_with_logits(&probs, &normed).unwrap();
+    let stacked = stack(&[x, &x.square().unwrap()], 0).unwrap();
+    let parts = stacked.unstack(None, 0).unwrap();
+    let prod = einsum("ij,kj->ik", &[&parts[0], &parts[1]]).unwrap();
+    let bmm = stacked
+        .matmul(&stacked.transpose(&[0, 2, 1]).unwrap())
+        .unwrap();
+    let squeezed = bmm.expand_dims(0).unwrap().squeeze(&[0]).unwrap();
     let idx = g.constant(Tensor::from([1i32, 1, 0]), "idx").unwrap();
-    let picked = x.gather(&idx, 0, 0).unwrap();
-    let loss = ce
-        .reduce_sum(Axes::All, false)
-        .unwrap()
-        .add(&big.reduce_sum(Axes::All, false).unwrap())
-        .unwrap()
-        .add(
-            &picked
-                .square()
-                .unwrap()
-                .reduce_sum(Axes::All, false)
-                .unwrap(),
-        )
+    let picked = x.gather(&idx, 0, 0).unwrap().square().unwrap();
+    let terms = [
+        ce,
+        big,
+        dense,
+        prod.log_softmax().unwrap(),
+        squeezed,
+        picked,
+    ];
+    let loss = terms
+        .iter()
+        .map(|t| t.reduce_sum(Axes::All, false).unwrap())
+        .reduce(|a, b| a.add(&b).unwrap())
         .unwrap();
     let grads = gradients(&[&loss], &[&image, &filter, &bias, x], None).unwrap();
     grads.into_iter().map(Option::unwrap).collect()

@@ -41,6 +41,8 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "GatherNd" => &[("Tparams", 0), ("Tindices", 1)],
+        "FusedBatchNormV3" => &[("T", 0), ("U", 1)],
+        "FusedBatchNormGradV3" => &[("T", 0), ("U", 2)],
         "OneHot" => &[("T", 1), ("TI", 0)],
         "ScatterNd" => &[("T", 1), ("Tindices", 0)],
         "UnsortedSegmentSum" => &[("T", 0), ("Tindices", 1)],
@@ -158,6 +160,15 @@ fn node_defs(
         shape: node.outputs.iter().map(|s| shape_proto(&s.shape)).collect(),
         ..Default::default()
     };
+    // TF outputs ferroflow does not compute (`FusedBatchNormV3`'s
+    // `reserve_space_3`) have unknown shapes.
+    let tf_outputs = op_args::output_args(node.op.op_type())
+        .filter(|args| args.iter().all(|(_, list)| !list))
+        .map_or(0, |args| args.len());
+    output_shapes.shape.resize(
+        tf_outputs.max(node.outputs.len()),
+        TensorShapeProto::unknown(),
+    );
     if let Some(cf) = functions::control_flow_attrs(node, &specs, library)? {
         def.attr
             .extend(cf.attrs.into_iter().map(|(k, v)| (k.to_string(), v)));

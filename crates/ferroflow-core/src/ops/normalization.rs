@@ -154,6 +154,11 @@ impl OpDef for FusedBatchNormGrad {
         }
         .attrs()
     }
+    /// TF's `reserve_space_3` input, which its CPU kernel does not read.
+    fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let empty = Tensor::from_vec(Vec::<f32>::new(), [0]).expect("no values make a [0] tensor");
+        vec![("reserve_space_3", empty)]
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         let op = "FusedBatchNormGradV3";
         check_arity(op, inputs, 5)?;

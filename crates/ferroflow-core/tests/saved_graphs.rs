@@ -133,15 +133,15 @@ fn import_errors_name_the_node() {
         err.contains("Node 'n': input 'missing:0' not found"),
         "{err}"
     );
-    // A reduction whose axes are not a constant.
-    let axes = Graph::new();
-    axes.placeholder(DType::I32, [Some(1)], "axes").unwrap();
-    let mut sum = ferroflow_io::proto::NodeDef::new("s", "Sum");
-    sum.input = vec!["a".into(), "axes".into()];
+    // A transpose whose permutation is not a constant.
+    let perm = Graph::new();
+    perm.placeholder(DType::I32, [Some(1)], "perm").unwrap();
+    let mut transpose = ferroflow_io::proto::NodeDef::new("t", "Transpose");
+    transpose.input = vec!["a".into(), "perm".into()];
     def.node = vec![
         def.node[0].clone(),
-        axes.to_graph_def().unwrap().node[0].clone(),
-        sum,
+        perm.to_graph_def().unwrap().node[0].clone(),
+        transpose,
     ];
     let err = Graph::new().import_graph_def(&def).unwrap_err().to_string();
     assert!(err.contains("must be a Const node"), "{err}");

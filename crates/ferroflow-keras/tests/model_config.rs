@@ -7,7 +7,7 @@
 //! is written into DIR for `make_keras_config_fixtures.py --check DIR`.
 
 use ferroflow_core::initializers::Initializer;
-use ferroflow_core::prelude::Tensor;
+use ferroflow_core::prelude::*;
 use ferroflow_keras::layers::{
     self, Activation, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Embedding, Flatten,
     GlobalPooling2D, Input, Lambda, LeakyReLU, Merge, Permute, Pooling2D, ReLU, Reshape, Softmax,
@@ -600,6 +600,20 @@ fn saving_replaces_a_saved_model_and_survives_an_interrupted_swap() {
     let expected = second.predict(&x, 1).unwrap();
     assert_eq!(load_model(&dir).unwrap().predict(&x, 1).unwrap(), expected);
     assert!(load_model(&dir).unwrap().compiled().is_none());
+
+    // A save that fails leaves the saved model as it was, and no temporary directory.
+    let mut closure = Sequential::new(vec![Box::new(Lambda::new(|x: &Tensor| x.relu()))]);
+    closure.build(&[None, Some(3)]).unwrap();
+    assert!(save_model(&mut closure, &dir).is_err());
+    assert_eq!(load_model(&dir).unwrap().predict(&x, 1).unwrap(), expected);
+    let parent = std::fs::read_dir(dir.parent().unwrap()).unwrap();
+    let stem = dir.file_name().unwrap().to_string_lossy().to_string();
+    let leftovers: Vec<String> = parent
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(&stem) && n != &stem)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // A save killed between moving the old model aside and moving the new one in.
     let previous = dir.with_file_name(format!(

@@ -517,6 +517,42 @@ mod tests {
     }
 
     #[test]
+    fn function_library_round_trips() {
+        // `cond`'s true branch as TF writes it: f(x, w) = x * w.
+        let arg = |name: &str| op_def::ArgDef {
+            name: name.into(),
+            r#type: DataType::DtFloat as i32,
+            ..Default::default()
+        };
+        let mut mul = NodeDef::new("mul_0", "Mul");
+        mul.input = vec!["mul_x".into(), "mul_w".into()];
+        let function = FunctionDef {
+            signature: Some(OpDef {
+                name: "cond_true_7".into(),
+                input_arg: vec![arg("mul_x"), arg("mul_w")],
+                output_arg: vec![arg("mul")],
+                ..Default::default()
+            }),
+            node_def: vec![mul],
+            ret: HashMap::from([("mul".into(), "mul_0:z:0".into())]),
+            ..Default::default()
+        };
+        let mut node = NodeDef::new("cond", "StatelessIf");
+        node.attr
+            .insert("then_branch".into(), AttrValue::func("cond_true_7"));
+        let graph = GraphDef {
+            node: vec![node],
+            library: Some(FunctionDefLibrary {
+                function: vec![function],
+                gradient: Vec::new(),
+            }),
+            ..Default::default()
+        };
+        let back = GraphDef::decode(graph.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(back, graph);
+    }
+
+    #[test]
     fn meta_graph_round_trips() {
         let mut meta = MetaGraphDef {
             graph_def: Some(GraphDef {

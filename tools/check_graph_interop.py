@@ -9,6 +9,7 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
                  `checkpoint` file and w1's saved value (expected.json)
   tf_control_flow.{pb,json}  tf.cond / tf.while_loop / tf.case in control
                  flow v2 (StatelessIf, StatelessWhile) and their values
+  tf_resource_graph.{pb,json}  `small_model` with resource variables
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
@@ -39,26 +40,49 @@ FIXTURES = os.path.join(ROOT, "crates", "ferroflow-core", "tests", "fixtures", "
 X = np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32)
 
 
-def generate():
+def small_model(use_resource):
+    """`small_model` of tests/saved_graphs.rs in a new graph: the graph, its
+    output, the variables' initializers and the output's value for X."""
     graph = tf.Graph()
     with graph.as_default():
         x = tf1.placeholder(tf.float32, [None, 2], name="x")
         w = tf1.Variable(np.array([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]], np.float32), name="w",
-                          use_resource=False)
-        b = tf1.Variable(np.array([0.1, 0.2, 0.3], np.float32), name="b", use_resource=False)
+                          use_resource=use_resource)
+        b = tf1.Variable(np.array([0.1, 0.2, 0.3], np.float32), name="b",
+                          use_resource=use_resource)
         y = tf.reduce_sum(tf.nn.relu(tf.matmul(x, w) + b), axis=1)
+        init = [v.initializer.name for v in (w, b)]
         with tf1.Session() as sess:
-            sess.run(tf1.global_variables_initializer())
+            sess.run(init)
             value = sess.run(y, {x: X})
-    os.makedirs(FIXTURES, exist_ok=True)
-    with open(os.path.join(FIXTURES, "tf_graph.pb"), "wb") as f:
+    return graph, y, init, value
+
+
+def write_graph(out, stem, graph, expected):
+    """`stem`.pb (the GraphDef) and `stem`.json (`expected`) under `out`."""
+    with open(os.path.join(out, stem + ".pb"), "wb") as f:
         f.write(graph.as_graph_def().SerializeToString())
-    with open(os.path.join(FIXTURES, "tf_graph.json"), "w") as f:
-        json.dump({"output": y.name, "y": value.tolist(),
-                   "tensorflow_version": tf.__version__}, f, indent=1)
+    with open(os.path.join(out, stem + ".json"), "w") as f:
+        json.dump(dict(expected, tensorflow_version=tf.__version__), f, indent=1)
+
+
+def generate():
+    os.makedirs(FIXTURES, exist_ok=True)
+    graph, y, _, value = small_model(use_resource=False)
+    write_graph(FIXTURES, "tf_graph", graph, {"output": y.name, "y": value.tolist()})
     make_seed_meta_graph(os.path.join(FIXTURES, "tf_meta"))
     make_control_flow(FIXTURES)
+    make_resource_graph(FIXTURES)
     print("wrote", FIXTURES)
+
+
+def make_resource_graph(out):
+    """`small_model` with resource variables (VarHandleOp, AssignVariableOp,
+    ReadVariableOp, VarIsInitializedOp): tf_resource_graph.pb and its
+    initializers and output (tf_resource_graph.json)."""
+    graph, y, init, value = small_model(use_resource=True)
+    write_graph(out, "tf_resource_graph", graph,
+                {"init": init, "output": y.name, "y": value.tolist()})
 
 
 def make_control_flow(out):
@@ -82,11 +106,8 @@ def make_control_flow(out):
             for key, value in {"pos": [1.0, 2.0], "neg": [-3.0, 0.5]}.items():
                 got = sess.run(outputs, {x: np.array(value, np.float32)})
                 values[key] = {"x": value, "outputs": [v.tolist() for v in got]}
-    with open(os.path.join(out, "tf_control_flow.pb"), "wb") as f:
-        f.write(graph.as_graph_def().SerializeToString())
-    with open(os.path.join(out, "tf_control_flow.json"), "w") as f:
-        json.dump({"outputs": [t.name for t in outputs], "runs": values,
-                   "tensorflow_version": tf.__version__}, f, indent=1)
+    write_graph(out, "tf_control_flow", graph,
+                {"outputs": [t.name for t in outputs], "runs": values})
 
 
 def make_seed_meta_graph(out):

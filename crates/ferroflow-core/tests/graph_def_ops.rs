@@ -1,8 +1,9 @@
-//! GraphDef export of the op catalogue beyond `saved_graphs.rs`: ops whose
-//! TensorFlow form takes constant inputs ferroflow keeps as attributes
-//! (`ScatterNd`'s shape, `Split`'s split_dim, random shapes and bounds), and
-//! the gradient ops of a small CNN. `tools/check_graph_interop.py --check`
-//! runs the exported graph in TensorFlow and compares every value.
+//! GraphDefs of the op catalogue beyond `saved_graphs.rs`: export of ops
+//! whose TensorFlow form takes constant inputs ferroflow keeps as attributes
+//! (`ScatterNd`'s shape, `Split`'s split_dim, random shapes and bounds) and
+//! of the gradient ops of a small CNN (`tools/check_graph_interop.py
+//! --check` runs them in TensorFlow and compares every value); import of
+//! run-time shapes and of TensorFlow's resource variables.
 
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
@@ -14,7 +15,8 @@ use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
 use ferroflow_core::PartialShape;
 use ferroflow_io::proto::{GraphDef, NodeDef};
-use std::path::PathBuf;
+use prost::Message;
+use std::path::{Path, PathBuf};
 
 fn x_value() -> Tensor {
     Tensor::from([[1.0f32, -2.0, 0.5], [0.25, 3.0, -1.0]])
@@ -226,7 +228,7 @@ fn export_catalogue_for_tensorflow() {
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     let def = g.to_graph_def().unwrap();
-    std::fs::write(dir.join("ops.pb"), prost::Message::encode_to_vec(&def)).unwrap();
+    std::fs::write(dir.join("ops.pb"), def.encode_to_vec()).unwrap();
     let outputs: serde_json::Map<String, serde_json::Value> = outs
         .iter()
         .zip(&values)
@@ -234,4 +236,53 @@ fn export_catalogue_for_tensorflow() {
         .collect();
     let json = serde_json::json!({"x": x_value().to_f64_vec().unwrap(), "outputs": outputs});
     std::fs::write(dir.join("ops.json"), json.to_string()).unwrap();
+}
+
+/// A TF 2.21 graph with resource variables (`VarHandleOp`,
+/// `AssignVariableOp`, `ReadVariableOp`, `VarIsInitializedOp`) imports
+/// with session variables and computes TensorFlow's numbers.
+#[test]
+fn tf_resource_variable_graph_imports_and_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved_graphs");
+    let bytes = std::fs::read(dir.join("tf_resource_graph.pb")).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("tf_resource_graph.json")).unwrap())
+            .unwrap();
+    let g = Graph::new();
+    g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let sess = Session::new(&g);
+    let initialized = g
+        .get_tensor_by_name("w/IsInitialized/VarIsInitializedOp:0")
+        .unwrap();
+    assert_eq!(
+        sess.run(&[&initialized], &[]).unwrap()[0],
+        Tensor::scalar(false)
+    );
+    for name in expected["init"].as_array().unwrap() {
+        let op = g.get_operation_by_name(name.as_str().unwrap()).unwrap();
+        sess.run_targets(&[&op], &[], &[]).unwrap();
+    }
+    assert_eq!(
+        sess.run(&[&initialized], &[]).unwrap()[0],
+        Tensor::scalar(true)
+    );
+    let x = g.get_tensor_by_name("x:0").unwrap();
+    let y = g
+        .get_tensor_by_name(expected["output"].as_str().unwrap())
+        .unwrap();
+    let got = sess
+        .run(&[&y], &[(&x, Tensor::from([[1.0f32, 2.0], [-3.0, 0.5]]))])
+        .unwrap()[0]
+        .to_f64_vec()
+        .unwrap();
+    let want: Vec<f64> = expected["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
 }

@@ -2,6 +2,7 @@
 //! GraphDef, and that a traced graph computes what the eager code did.
 
 use ferroflow_core::graph::Graph;
+use ferroflow_core::ops::{Assign, AssignKind};
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
 use ferroflow_core::trace::{name_scope, trace_graph};
@@ -160,6 +161,36 @@ fn scopes_are_no_ops_outside_traces_and_traces_do_not_nest() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("Reshape"), "{err}");
+}
+
+/// A traced graph imports back: its resource variables become session
+/// variables, restored here with `Assign` nodes, and it computes the same.
+#[test]
+fn traced_graph_imports_with_session_variables() {
+    let model = Model::new();
+    let x = x_value();
+    let (y, g) = trace_graph(&[("x", &x)], || model.call(&x)).unwrap();
+    let copy = Graph::new();
+    copy.import_graph_def(&g.to_graph_def().unwrap()).unwrap();
+    let sess = Session::new(&copy);
+    for (_, kernel, bias) in &model.layers {
+        for v in [kernel, bias] {
+            let value = copy.constant(v.read_value(), "value").unwrap();
+            let assign = Assign {
+                variable: v.name().to_string(),
+                kind: AssignKind::Set,
+                dtype: v.dtype(),
+                shape: v.shape(),
+            };
+            let assign = copy.add_op1(assign, &[&value], None).unwrap();
+            sess.run(&[&assign], &[]).unwrap();
+        }
+    }
+    let out = copy
+        .get_tensor_by_name("sequential/dense_1/BiasAdd:0")
+        .unwrap();
+    let xin = copy.get_tensor_by_name("x:0").unwrap();
+    assert_eq!(sess.run(&[&out], &[(&xin, x)]).unwrap()[0], y);
 }
 
 fn node<'a>(def: &'a GraphDef, name: &str) -> &'a NodeDef {

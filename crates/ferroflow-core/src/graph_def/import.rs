@@ -157,6 +157,16 @@ impl Ctx<'_> {
         Ok(self.const_sizes(i)?.into())
     }
 
+    /// The variable node (`VariableV2` or `VarHandleOp`) of input #0.
+    fn variable_input(&self) -> Result<&NodeDef> {
+        self.def
+            .input
+            .first()
+            .and_then(|i| self.by_name.get(node_name(i)).copied())
+            .filter(|v| v.op == "VariableV2" || v.op == "VarHandleOp")
+            .ok_or_else(|| self.error("input #0 must be a VariableV2 or VarHandleOp node".into()))
+    }
+
     /// True if input `i` is a `Const` node.
     fn input_is_const(&self, i: usize) -> bool {
         let node = self
@@ -313,7 +323,9 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             }),
             all,
         ),
-        "VariableV2" => {
+        // A resource variable imports as a session-held variable, read
+        // where TF reads its handle.
+        "VariableV2" | "VarHandleOp" => {
             let shape = cx
                 .shape("shape")?
                 .to_shape()
@@ -324,22 +336,27 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             };
             (Arc::new(op), all)
         }
-        "Assign" | "AssignAdd" | "AssignSub" => {
-            let var = cx
-                .def
-                .input
-                .first()
-                .map(|i| node_name(i))
-                .and_then(|v| cx.by_name.get(v))
-                .filter(|v| v.op == "VariableV2")
-                .ok_or_else(|| cx.error("input #0 must be a VariableV2 node".into()))?;
+        "ReadVariableOp" => (Arc::new(Identity), all),
+        "VarIsInitializedOp" => {
+            let op = VarIsInitializedOp {
+                variable: cx.variable_input()?.name.clone(),
+            };
+            (Arc::new(op), Vec::new())
+        }
+        "Assign"
+        | "AssignAdd"
+        | "AssignSub"
+        | "AssignVariableOp"
+        | "AssignAddVariableOp"
+        | "AssignSubVariableOp" => {
+            let var = cx.variable_input()?;
             let var_cx = Ctx {
                 def: var,
                 by_name: cx.by_name,
             };
             let kind = match op_type {
-                "Assign" => AssignKind::Set,
-                "AssignAdd" => AssignKind::Add,
+                "Assign" | "AssignVariableOp" => AssignKind::Set,
+                "AssignAdd" | "AssignAddVariableOp" => AssignKind::Add,
                 _ => AssignKind::Sub,
             };
             let shape = var_cx.shape("shape")?.to_shape().unwrap_or_default();

@@ -174,3 +174,34 @@ impl OpDef for Assign {
         Ok(vec![None])
     }
 }
+
+/// Whether a resource variable holds a value in the running session,
+/// like TensorFlow's `VarIsInitializedOp`. `variable` is the variable
+/// node's name: the variable is not a data input, so asking never reads it.
+#[derive(Debug, Clone)]
+pub struct VarIsInitializedOp {
+    pub variable: String,
+}
+
+impl OpDef for VarIsInitializedOp {
+    fn op_type(&self) -> &'static str {
+        "VarIsInitializedOp"
+    }
+    fn tf_ref_input(&self) -> Option<&str> {
+        Some(&self.variable)
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        check_arity("VarIsInitializedOp", inputs, 0)?;
+        Ok(vec![TensorSpec::new(
+            DType::Bool,
+            PartialShape::from_dims(&[]),
+        )])
+    }
+    fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let set = ctx.state.read_variable(&self.variable).is_some();
+        Ok(vec![Tensor::scalar(set)])
+    }
+    fn is_stateful(&self) -> bool {
+        true
+    }
+}

@@ -63,7 +63,8 @@ fn array_ops(g: &Graph, x: &Output) -> Vec<Output> {
 /// A small CNN loss and its gradients with respect to the image, filter,
 /// bias and `x`: `Conv2DBackpropInput`/`Filter`, `BiasAddGrad`,
 /// `ReluGrad`, `MaxPoolGrad`, `AvgPoolGrad`, `ResizeBilinearGrad`, the
-/// sparse cross entropy's gradient, `UnsortedSegmentSum` from gathers.
+/// sparse cross entropy's gradient, `UnsortedSegmentSum` from gathers,
+/// `StridedSliceGrad`.
 fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
     let values: Vec<f32> = (0..32).map(|i| ((i * 7) % 11) as f32 / 4.0 - 1.0).collect();
     let image = constant(g, values, &[1, 4, 4, 2], "image");
@@ -99,6 +100,18 @@ fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
     let squeezed = bmm.expand_dims(0).unwrap().squeeze(&[0]).unwrap();
     let idx = g.constant(Tensor::from([1i32, 1, 0]), "idx").unwrap();
     let picked = x.gather(&idx, 0, 0).unwrap().square().unwrap();
+    let reversed_column = x
+        .index(&[
+            Idx::Slice {
+                start: None,
+                stop: None,
+                step: -1,
+            },
+            Idx::At(1),
+        ])
+        .unwrap()
+        .exp()
+        .unwrap();
     let terms = [
         ce,
         big,
@@ -106,6 +119,7 @@ fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
         prod.log_softmax().unwrap(),
         squeezed,
         picked,
+        reversed_column,
     ];
     let loss = terms
         .iter()
@@ -142,6 +156,10 @@ fn constant_inputs_take_their_tf_positions() {
     let ints = inputs("RandomUniformInt");
     assert_eq!(ints.len(), 3);
     assert!(ints[1].ends_with("/minval"), "{ints:?}");
+    // TF's StridedSliceGrad takes the sliced tensor's shape.
+    let grad = node(&def, "StridedSliceGrad");
+    let shape = def.node.iter().find(|n| n.name == grad.input[0]).unwrap();
+    assert_eq!((shape.op.as_str(), grad.input.len()), ("Shape", 5));
     for op in [
         "Conv2DBackpropInput",
         "Conv2DBackpropFilter",

@@ -55,8 +55,9 @@ impl Naming<'_> {
         }
     }
 
-    /// The input string for a `Const` node added on export.
-    pub(super) fn constant(&self, name: &str) -> String {
+    /// The input string for a node added on export (a `Const` or `Shape`,
+    /// whose output argument is `output`).
+    pub(super) fn added(&self, name: &str) -> String {
         match self {
             Naming::Graph => name.to_string(),
             Naming::Function(_) => format!("{name}:output:0"),

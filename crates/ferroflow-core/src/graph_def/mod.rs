@@ -51,6 +51,7 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
             &[("T", 0), ("Tseed", 1)]
         }
         "SelectV2"
+        | "StridedSliceGrad"
         | "AvgPoolGrad"
         | "Conv2DBackpropInput"
         | "DepthwiseConv2dNativeBackpropInput"
@@ -121,8 +122,20 @@ fn node_defs(
         }
         def.input.push(var.to_string());
     }
-    for &(n, i) in &node.inputs {
-        def.input.push(naming.tensor(nodes, n, i)?);
+    for (k, &(n, i)) in node.inputs.iter().enumerate() {
+        let input = naming.tensor(nodes, n, i)?;
+        if shape_input(node.op.op_type()) == Some(k) {
+            let shape = shape_node(
+                &format!("{}/shape", node.name),
+                input,
+                &specs[k],
+                &node.device,
+            );
+            def.input.push(naming.added(&shape.name));
+            out.push(shape);
+        } else {
+            def.input.push(input);
+        }
     }
     let tf_inputs = node.op.tf_inputs(&specs);
     // The dtypes of the data inputs, then of the constant ones, for `T`
@@ -137,7 +150,7 @@ fn node_defs(
         out.push(const_node(&name, &value, &node.device));
         let at = input_position(node.op.op_type(), input).unwrap_or(def.input.len());
         def.input
-            .insert(at.min(def.input.len()), naming.constant(&name));
+            .insert(at.min(def.input.len()), naming.added(&name));
     }
     def.input.extend(
         node.control_inputs
@@ -187,6 +200,31 @@ fn input_position(op_type: &str, name: &str) -> Option<usize> {
     let args = op_args::input_args(op_type)?;
     let at = args.iter().position(|(arg, _)| *arg == name)?;
     args[..at].iter().all(|(_, list)| !list).then_some(at)
+}
+
+/// The data input whose shape, not value, TF's form of `op_type` takes
+/// (`StridedSliceGrad` reads only the sliced tensor's shape).
+fn shape_input(op_type: &str) -> Option<usize> {
+    (op_type == "StridedSliceGrad").then_some(0)
+}
+
+/// A `Shape` node (int32) of `input`, whose spec is `spec`.
+fn shape_node(name: &str, input: String, spec: &TensorSpec, device: &str) -> NodeDef {
+    let mut def = NodeDef::new(name, "Shape");
+    def.device = device.to_string();
+    def.input.push(input);
+    def.attr
+        .insert("T".into(), AttrProto::dtype(spec.dtype.into()));
+    def.attr
+        .insert("out_type".into(), AttrProto::dtype(DataType::DtInt32));
+    let rank = spec.shape.rank().map_or(-1, |r| r as i64);
+    let shapes = attr_value::ListValue {
+        shape: vec![TensorShapeProto::new(&[rank])],
+        ..Default::default()
+    };
+    def.attr
+        .insert("_output_shapes".into(), AttrProto::list(shapes));
+    def
 }
 
 /// A `Const` node holding `value`.

@@ -209,6 +209,14 @@ impl OpDef for StridedSliceGrad {
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         spec_attrs(&self.spec)
     }
+    /// `begin`, `end` and `strides`; GraphDef export passes the sliced
+    /// tensor's `Shape`, as TensorFlow's form takes the shape.
+    fn tf_inputs(&self, inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
+        let slice = StridedSlice {
+            spec: self.spec.clone(),
+        };
+        slice.tf_inputs(inputs)
+    }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
         check_arity("StridedSliceGrad", inputs, 2)?;
         let (x, dy) = (&inputs[0], &inputs[1]);

@@ -119,10 +119,10 @@ impl OpDef for While {
 /// outputs: the gradient of each floating-point input, in input order.
 #[derive(Debug, Clone)]
 pub struct WhileGrad {
-    cond: FuncGraph,
-    body: FuncGraph,
-    body_grad: FuncGraph,
-    vars: Vec<TensorSpec>,
+    pub(crate) cond: FuncGraph,
+    pub(crate) body: FuncGraph,
+    pub(crate) body_grad: FuncGraph,
+    pub(crate) vars: Vec<TensorSpec>,
     outputs: Vec<TensorSpec>,
 }
 

@@ -8,7 +8,7 @@
 
 use super::op_args::output_args;
 use super::{node_defs, shape_proto};
-use crate::control_flow::{FuncGraph, If, While, WhileGrad};
+use crate::control_flow::{FuncGraph, If, While};
 use crate::graph::{Graph, Node, NodeId, Output};
 use crate::{fail, Error, Op, Result, TensorOps, TensorSpec};
 use ferroflow_io::proto::graph::{
@@ -94,6 +94,8 @@ pub(super) struct Library {
     functions: Vec<FunctionDef>,
     /// By function graph and number of arguments passed through.
     names: HashMap<(usize, usize), String>,
+    /// Functions named so far, which numbers the next name.
+    count: usize,
 }
 
 impl Library {
@@ -109,7 +111,7 @@ impl Library {
     /// last `pass_through` inputs are also returned after its outputs
     /// (what TF's `While` body does with captured tensors). Returns the
     /// function's name.
-    fn add(
+    pub(super) fn add(
         &mut self,
         f: &FuncGraph,
         node: &str,
@@ -119,12 +121,23 @@ impl Library {
         if let Some(name) = self.names.get(&(f.id(), pass_through)) {
             return Ok(name.clone());
         }
-        let name = format!("{}_{role}_{}", sanitize(node), self.names.len());
+        let name = self.name(node, role);
         // Registered before the body, so a function never recurses into itself.
         self.names.insert((f.id(), pass_through), name.clone());
         let def = self.function_def(f, &name, pass_through)?;
         self.functions.push(def);
         Ok(name)
+    }
+
+    /// A new function name for `role` of node `node` (`while_body_3`).
+    pub(super) fn name(&mut self, node: &str, role: &str) -> String {
+        self.count += 1;
+        format!("{}_{role}_{}", sanitize(node), self.count - 1)
+    }
+
+    /// Adds a function built elsewhere (named by [`Library::name`]).
+    pub(super) fn push(&mut self, function: FunctionDef) {
+        self.functions.push(function);
     }
 
     fn function_def(
@@ -241,8 +254,7 @@ pub(super) struct ControlFlowAttrs {
 }
 
 /// The attributes of `node` if it is an `If` or a `While`, writing their
-/// functions into `library`; an error for ops with no TensorFlow form
-/// (`WhileGrad`).
+/// functions into `library`.
 pub(super) fn control_flow_attrs(
     node: &Node,
     input_specs: &[TensorSpec],
@@ -299,13 +311,6 @@ pub(super) fn control_flow_attrs(
             attrs,
             output_shapes,
         }));
-    }
-    if op.is::<WhileGrad>() {
-        fail!(
-            "to_graph_def",
-            "node '{}' is a WhileGrad (ferroflow's gradient of a while_loop), which has no TensorFlow op: graphs holding while_loop gradients cannot be exported",
-            node.name
-        );
     }
     Ok(None)
 }

@@ -18,9 +18,11 @@ mod functions;
 mod import;
 mod meta;
 mod op_args;
+mod while_grad;
 
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};
 
+use crate::control_flow::WhileGrad;
 use crate::graph::{Graph, Node, NodeId};
 use crate::{fail, AttrValue, PartialShape, Result, TensorSpec};
 use ferroflow_io::proto::{
@@ -73,9 +75,10 @@ impl Graph {
     /// `cond` and `while_loop` nodes become TF2's `If` and `While` with
     /// their branch, condition and body graphs in the `FunctionDefLibrary`.
     ///
-    /// A node with no TensorFlow form is an error naming it: `WhileGrad`
-    /// (the gradient of a `while_loop`), or, inside a function, an op whose
-    /// TensorFlow output names ferroflow does not know.
+    /// `WhileGrad` (ferroflow's `while_loop` gradient) becomes two TF
+    /// `While` loops over tensor lists (`graph_def/while_grad.rs`). Inside a
+    /// function, a `WhileGrad` or an op whose TensorFlow output names
+    /// ferroflow does not know is an error naming the node.
     pub fn to_graph_def(&self) -> Result<GraphDef> {
         let nodes = self.nodes();
         let mut library = Library::default();
@@ -110,6 +113,21 @@ fn node_defs(
         .iter()
         .map(|&(n, i)| nodes[n].outputs[i].clone())
         .collect();
+    if let Some(op) = node.op.as_any().downcast_ref::<WhileGrad>() {
+        let Naming::Graph = naming else {
+            fail!(
+                "to_graph_def",
+                "node '{}': a while_loop gradient inside a cond or while_loop does not export",
+                node.name
+            );
+        };
+        let inputs = node
+            .inputs
+            .iter()
+            .map(|&(n, i)| naming.tensor(nodes, n, i))
+            .collect::<Result<Vec<_>>>()?;
+        return while_grad::node_defs(node, op, &inputs, &specs, library);
+    }
     let mut def = NodeDef::new(&node.name, node.op.op_type());
     def.device = node.device.clone();
     if let Some(var) = node.op.tf_ref_input() {

@@ -3,6 +3,7 @@
 
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Error, Result};
+use serde_json::{json, Value};
 
 /// How a loss object reduces per-example losses, like
 /// `tf.keras.losses.Reduction`.
@@ -15,6 +16,32 @@ pub enum LossReduction {
     Sum,
     /// The per-example losses, unreduced.
     None,
+}
+
+impl LossReduction {
+    /// Keras's name: `sum_over_batch_size`, `sum`, `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossReduction::SumOverBatchSize => "sum_over_batch_size",
+            LossReduction::Sum => "sum",
+            LossReduction::None => "none",
+        }
+    }
+
+    /// The reduction Keras calls `name` (tf-keras's `auto` is the mean).
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "sum_over_batch_size" | "auto" => LossReduction::SumOverBatchSize,
+            "sum" => LossReduction::Sum,
+            "none" => LossReduction::None,
+            other => {
+                return Err(Error::invalid(
+                    "losses.deserialize",
+                    format!("Invalid Reduction Key: {other}"),
+                ))
+            }
+        })
+    }
 }
 
 /// The Keras epsilon probabilities are clipped to.
@@ -33,6 +60,11 @@ pub const EPSILON: f64 = 1e-7;
 pub trait Loss {
     /// The name Keras logs it under (`sparse_categorical_crossentropy`).
     fn name(&self) -> &'static str;
+    /// The Keras class (`SparseCategoricalCrossentropy`).
+    fn class_name(&self) -> &'static str;
+    /// The constructor arguments, like `loss.get_config()`: `name`,
+    /// `reduction`, `from_logits` and the loss's own (Huber's `delta`).
+    fn get_config(&self) -> Value;
     /// The reduction.
     fn reduction(&self) -> LossReduction;
     /// Whether `y_pred` holds logits (`from_logits=True`).
@@ -109,6 +141,34 @@ macro_rules! loss_struct {
         }
         impl $Name {
             const NAME: &'static str = $name;
+
+            /// The loss a config from [`Loss::get_config`] (or tf-keras)
+            /// describes; keys left out take their defaults.
+            pub fn from_config(config: &Value) -> Result<Self> {
+                let bad = |key: &str| Error::invalid(
+                    "losses.deserialize",
+                    format!("{}: bad config value {key}={}", stringify!($Name), config[key]),
+                );
+                let mut loss = Self::default();
+                if let Some(v) = config.get("from_logits") {
+                    loss.from_logits = v.as_bool().ok_or_else(|| bad("from_logits"))?;
+                }
+                if let Some(v) = config.get("reduction") {
+                    loss.reduction = LossReduction::from_name(v.as_str().ok_or_else(|| bad("reduction"))?)?;
+                }
+                $(
+                    if let Some(v) = config.get(stringify!($field)) {
+                        loss.$field = serde_json::from_value(v.clone()).map_err(|_| bad(stringify!($field)))?;
+                    }
+                )*
+                Ok(loss)
+            }
+
+            /// The loss's own config entries besides `name`, `reduction`
+            /// and `from_logits`.
+            fn own_config(&self) -> Vec<(&'static str, Value)> {
+                vec![$((stringify!($field), json!(self.$field))),*]
+            }
         }
     };
 }
@@ -119,6 +179,20 @@ macro_rules! impl_loss {
         impl Loss for $Name {
             fn name(&self) -> &'static str {
                 Self::NAME
+            }
+            fn class_name(&self) -> &'static str {
+                stringify!($Name)
+            }
+            fn get_config(&self) -> Value {
+                let mut config = json!({
+                    "name": self.name(),
+                    "reduction": self.reduction.name(),
+                    "from_logits": self.from_logits,
+                });
+                for (key, value) in self.own_config() {
+                    config[key] = value;
+                }
+                config
             }
             fn reduction(&self) -> LossReduction {
                 self.reduction
@@ -253,4 +327,53 @@ pub fn get(name: &str) -> Result<Box<dyn Loss>> {
             ))
         }
     })
+}
+
+/// A loss as Keras serializes it, like `tf.keras.losses.serialize`:
+/// `{"module": "keras.losses", "class_name": "Huber", "config": {...}}`.
+///
+/// ```
+/// use ferroflow_keras::losses::{deserialize, serialize, Huber, Loss};
+/// let loss = Huber { delta: 2.5, ..Huber::default() };
+/// let config = serialize(&loss);
+/// assert_eq!(config["config"]["delta"], 2.5);
+/// assert_eq!(deserialize(&config).unwrap().get_config(), loss.get_config());
+/// ```
+pub fn serialize(loss: &dyn Loss) -> Value {
+    json!({
+        "module": "keras.losses",
+        "class_name": loss.class_name(),
+        "config": loss.get_config(),
+        "registered_name": null,
+    })
+}
+
+/// The loss a [`serialize`]d config describes (or a name such as
+/// `"mse"`, as tf-keras's `compile_config` may hold), like
+/// `tf.keras.losses.deserialize`.
+pub fn deserialize(value: &Value) -> Result<Box<dyn Loss>> {
+    if let Some(name) = value.as_str() {
+        return get(name);
+    }
+    let config = &value["config"];
+    macro_rules! by_class {
+        ($($T:ident),*) => {
+            match value["class_name"].as_str() {
+                $(Some(stringify!($T)) => Ok(Box::new($T::from_config(config)?)),)*
+                _ => Err(Error::invalid(
+                    "losses.deserialize",
+                    format!("Could not interpret loss: {value}"),
+                )),
+            }
+        };
+    }
+    by_class!(
+        MeanSquaredError,
+        MeanAbsoluteError,
+        Huber,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        KLDivergence
+    )
 }

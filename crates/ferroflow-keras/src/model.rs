@@ -8,7 +8,7 @@ use crate::layer::Layer;
 use crate::losses::{self, Loss};
 use crate::metrics::{self, Mean, Metric};
 use crate::optimizers::{self, KerasOptimizer};
-use crate::saving::ModelWeights;
+use crate::saving::{ModelWeights, OptimizerWeights};
 use ferroflow_core::prelude::*;
 use ferroflow_core::trace::trace_graph;
 use ferroflow_core::{Error, Result};
@@ -69,6 +69,11 @@ impl Compiled {
     /// The optimizer (its `learning_rate()` is what LR callbacks adjust).
     pub fn optimizer(&self) -> &KerasOptimizer {
         &self.optimizer
+    }
+
+    /// The optimizer, to restore its state.
+    pub fn optimizer_mut(&mut self) -> &mut KerasOptimizer {
+        &mut self.optimizer
     }
 
     fn reset(&mut self) {
@@ -499,6 +504,7 @@ fn traced_train_step<M: Model + ?Sized>(
 fn set_model<M: Model + ?Sized>(callbacks: &mut [&mut dyn Callback], model: &M, c: &Compiled) {
     let mut weights = ModelWeights::of(model);
     weights.iterations = Some(c.optimizer().iterations_variable().clone());
+    weights.optimizer = OptimizerWeights::of(c.optimizer(), &model.trainable_variables()).ok();
     weights.config = crate::saving::model_config(model, Some(c))
         .or_else(|_| crate::saving::model_config(model, None))
         .ok();

@@ -533,7 +533,9 @@ fn saved_model_loads_without_its_code_and_predicts_the_same() {
     let config = read_json(dir.join(CONFIG_FILE));
     assert_eq!(config["class_name"], "Functional");
     assert_eq!(config["compile_config"]["optimizer"]["class_name"], "Adam");
-    assert_eq!(config["compile_config"]["loss"]["from_logits"], true);
+    let loss = &config["compile_config"]["loss"];
+    assert_eq!(loss["class_name"], "SparseCategoricalCrossentropy");
+    assert_eq!(loss["config"]["from_logits"], true);
     assert_eq!(config["compile_config"]["metrics"], json!(["accuracy"]));
 
     let mut loaded = load_model(&dir).unwrap();

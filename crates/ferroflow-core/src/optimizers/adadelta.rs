@@ -49,6 +49,10 @@ impl Optimizer for Adadelta {
         &self.learning_rate
     }
 
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("rho", self.rho), ("epsilon", self.epsilon)]
+    }
+
     fn slot_initial_values(&self) -> Vec<f64> {
         vec![0.0, 0.0]
     }

@@ -47,6 +47,10 @@ impl Optimizer for Adagrad {
         &self.learning_rate
     }
 
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("initial_accumulator_value", self.initial_accumulator_value)]
+    }
+
     fn slot_initial_values(&self) -> Vec<f64> {
         vec![self.initial_accumulator_value]
     }

@@ -56,6 +56,15 @@ impl Optimizer for AdamW {
         &self.learning_rate
     }
 
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("weight_decay", self.weight_decay),
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("epsilon", self.epsilon),
+        ]
+    }
+
     fn slot_initial_values(&self) -> Vec<f64> {
         vec![0.0, 0.0]
     }

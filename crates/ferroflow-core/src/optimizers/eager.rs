@@ -118,6 +118,86 @@ impl<O: Optimizer> EagerOptimizer<O> {
         self.iterations.assign_add(&Tensor::scalar(1i64))
     }
 
+    /// Restores a saved state, as Keras restores an optimizer from a
+    /// checkpoint: `iterations` steps taken, and for each variable the
+    /// values of its slots (in slot order), which become its slots now
+    /// rather than on its first update (Keras's deferred restoration).
+    /// The powers are recomputed from the step count as the steps
+    /// accumulated them, in the first variable's dtype, so training
+    /// continues exactly where it stopped.
+    ///
+    /// ```
+    /// use ferroflow_core::optimizers::{Adam, Optimizer};
+    /// use ferroflow_core::prelude::*;
+    /// let w = Variable::with_options(Tensor::from([1.0f32]), "W", true);
+    /// let mut opt = Adam::new(0.1).eager();
+    /// let (m, v) = (Tensor::from([0.5f32]), Tensor::from([0.25f32]));
+    /// opt.restore(3, &[(&w, vec![m.clone(), v])]).unwrap();
+    /// assert_eq!(opt.get_slot(&w, "Adam").unwrap().value(), m);
+    /// assert_eq!(opt.iterations().value().to_scalar::<i64>().unwrap(), 3);
+    /// ```
+    pub fn restore(&mut self, iterations: i64, slots: &[(&Variable, Vec<Tensor>)]) -> Result<()> {
+        let names = self.optimizer.slot_names();
+        let mut restored = Vec::with_capacity(slots.len());
+        for (var, values) in slots {
+            if values.len() != names.len() {
+                fail!(
+                    "restore",
+                    "optimizer {} keeps {} slots per variable; got {} for '{}'",
+                    self.optimizer.name(),
+                    names.len(),
+                    values.len(),
+                    var.name()
+                );
+            }
+            for (name, value) in names.iter().zip(values) {
+                if value.dims() != var.shape().dims() || value.dtype() != var.dtype() {
+                    fail!(
+                        "restore",
+                        "slot '{name}' of variable '{}' ({} {}) cannot take a value of dtype {} and shape {}",
+                        var.name(),
+                        var.dtype(),
+                        var.shape(),
+                        value.dtype(),
+                        value.shape()
+                    );
+                }
+            }
+            let made = names
+                .iter()
+                .zip(values)
+                .map(|(name, value)| {
+                    let name = format!("{}/{}", var.name(), name);
+                    Variable::with_options(value.clone(), &name, false)
+                })
+                .collect();
+            restored.push((var.watch_id(), made));
+        }
+        let powers = self.optimizer.powers();
+        let Some((first, _)) = slots.first() else {
+            if iterations > 0 && !powers.is_empty() {
+                fail!(
+                    "restore",
+                    "optimizer {} needs a variable's slots to restore its state after {iterations} steps",
+                    self.optimizer.name()
+                );
+            }
+            return self.iterations.assign(&Tensor::scalar(iterations));
+        };
+        self.powers = powers
+            .into_iter()
+            .map(|(name, factor)| {
+                let mut power = filled(&[], first.dtype(), factor)?;
+                for _ in 0..iterations {
+                    power = power.mul(&power.scalar_like(factor)?)?;
+                }
+                Ok(Variable::with_options(power, name, false))
+            })
+            .collect::<Result<_>>()?;
+        self.slots.extend(restored);
+        self.iterations.assign(&Tensor::scalar(iterations))
+    }
+
     /// The slots of `var`, made (filled with their initial values) on first use.
     fn slots_of(&mut self, var: &Variable) -> Result<Vec<Variable>> {
         if let Some(slots) = self.slots.get(&var.watch_id()) {

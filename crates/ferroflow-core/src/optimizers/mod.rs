@@ -60,6 +60,13 @@ pub trait Optimizer: Sized {
     /// The learning rate, constant or a schedule of the step.
     fn learning_rate(&self) -> &LearningRate;
 
+    /// The hyper-parameters besides the learning rate, by the names of
+    /// their fields (`beta1`, `epsilon`; a flag as 0 or 1), like the
+    /// values of `get_config()`.
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
+
     /// The initial value of each slot, in slot order (empty: no slots).
     fn slot_initial_values(&self) -> Vec<f64> {
         Vec::new()

@@ -52,6 +52,13 @@ impl Optimizer for Momentum {
         &self.learning_rate
     }
 
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("momentum", self.momentum),
+            ("use_nesterov", f64::from(u8::from(self.use_nesterov))),
+        ]
+    }
+
     fn slot_initial_values(&self) -> Vec<f64> {
         vec![0.0]
     }

@@ -53,6 +53,14 @@ impl Optimizer for RMSProp {
         &self.learning_rate
     }
 
+    fn hyper_parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("decay", self.decay),
+            ("momentum", self.momentum),
+            ("epsilon", self.epsilon),
+        ]
+    }
+
     fn slot_initial_values(&self) -> Vec<f64> {
         vec![1.0, 0.0]
     }

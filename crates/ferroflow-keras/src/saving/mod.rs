@@ -5,10 +5,12 @@
 
 mod config;
 mod model;
+mod optimizer;
 mod weights;
 
 pub use config::{deserialize_model, model_from_json};
 pub(crate) use model::model_config;
 pub use model::{load_model, save_model, CONFIG_FILE, WEIGHTS_PREFIX};
+pub use optimizer::OptimizerWeights;
 pub(crate) use weights::io_error;
 pub use weights::{LayerWeights, ModelWeights};

@@ -2,23 +2,23 @@
 //! directory holding
 //!
 //! - `config.json`: the architecture in the layout of `model.to_json()`
-//!   and, when the model is compiled, a `compile_config` (the optimizer's
-//!   class and learning rate, the loss, the metrics' names);
+//!   and, when the model is compiled, Keras's `compile_config`: the
+//!   optimizer's and the loss's serialized configs (every
+//!   hyper-parameter, Huber's `delta`) and the metrics' names;
 //! - `weights.ckpt.index`, `weights.ckpt.data-00000-of-00001` and
 //!   `checkpoint`: the weights as `model.save_weights` writes them (a TF2
-//!   checkpoint tf-keras reads),
+//!   checkpoint tf-keras reads) and, when compiled, the optimizer's state
+//!   (its step count and slots, under tf-keras's `optimizer/...` keys),
 //!
 //! so a model comes back in a new process without its building code, like
-//! Keras's `model.save(path)` / `tf.keras.models.load_model(path)`. The
-//! optimizer's state (Adam's moments, its step count) is not saved: a
-//! loaded model is compiled afresh with the saved settings.
+//! Keras's `model.save(path)` / `tf.keras.models.load_model(path)`, and
+//! training resumed after loading continues exactly as if it had never
+//! stopped.
 
-use super::{deserialize_model, ModelWeights};
-use crate::losses::{
-    self, BinaryCrossentropy, CategoricalCrossentropy, Huber, KLDivergence, Loss, LossReduction,
-    MeanAbsoluteError, MeanSquaredError, SparseCategoricalCrossentropy,
-};
-use crate::{metrics, optimizers, Compiled, Model};
+use super::optimizer::restore_optimizer;
+use super::{deserialize_model, ModelWeights, OptimizerWeights};
+use crate::optimizers::KerasOptimizer;
+use crate::{losses, metrics, Compiled, Model};
 use ferroflow_core::{Error, Result};
 use serde_json::{json, Value};
 use std::fs::File;
@@ -30,15 +30,6 @@ pub const CONFIG_FILE: &str = "config.json";
 /// The weights' checkpoint prefix in a saved model's directory.
 pub const WEIGHTS_PREFIX: &str = "weights.ckpt";
 
-/// The optimizers a `compile_config` can name: ferroflow's name, Keras's
-/// class name, and the identifier `optimizers::get` takes.
-const OPTIMIZERS: [(&str, &str, &str); 4] = [
-    ("Adam", "Adam", "adam"),
-    ("GradientDescent", "SGD", "sgd"),
-    ("RMSProp", "RMSprop", "rmsprop"),
-    ("Adagrad", "Adagrad", "adagrad"),
-];
-
 /// An I/O error of `op` on `path`.
 fn io_error(op: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
     let path = path.display().to_string();
@@ -47,7 +38,7 @@ fn io_error(op: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
 
 /// Saves `model` (a `Sequential` or functional model) to the directory
 /// `path`, like `model.save(path)`: its architecture and compile settings
-/// in `config.json`, its weights as a checkpoint. The save is crash-safe:
+/// in `config.json`, its weights and optimizer state as a checkpoint. The save is crash-safe:
 /// everything is written and synced in a temporary sibling directory that
 /// then replaces `path`, so an interrupted save leaves the previous model
 /// loadable. An existing `path` that is not a saved model is left alone
@@ -71,9 +62,16 @@ fn io_error(op: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error {
 /// ```
 pub fn save_model(model: &mut dyn Model, path: impl AsRef<Path>) -> Result<()> {
     let compiled = model.compiled().take();
-    let config = model_config(&*model, compiled.as_ref());
+    let mut weights = ModelWeights::of(&*model);
+    let config = model_config(&*model, compiled.as_ref()).and_then(|config| {
+        if let Some(c) = &compiled {
+            let optimizer = OptimizerWeights::of(c.optimizer(), &model.trainable_variables())?;
+            weights.optimizer = Some(optimizer);
+        }
+        Ok(config)
+    });
     *model.compiled() = compiled;
-    write_model(path.as_ref(), &config?, &ModelWeights::of(&*model))
+    write_model(path.as_ref(), &config?, &weights)
 }
 
 /// What [`save_model`] writes to `config.json`: the architecture and, when
@@ -90,8 +88,17 @@ pub(crate) fn model_config<M: Model + ?Sized>(
 }
 
 /// Writes a saved model's directory from its config and weights,
-/// crash-safe (see [`save_model`]).
+/// crash-safe (see [`save_model`]). The optimizer's learning rate is
+/// written as it is now (callbacks may have changed it since `config`
+/// was made).
 pub(crate) fn write_model(dir: &Path, config: &Value, weights: &ModelWeights) -> Result<()> {
+    let mut config = config.clone();
+    if let Some(optimizer) = &weights.optimizer {
+        let lr = &mut config["compile_config"]["optimizer"]["config"]["learning_rate"];
+        if !lr.is_null() {
+            *lr = json!(optimizer.learning_rate.get());
+        }
+    }
     if dir.exists() && !dir.join(CONFIG_FILE).is_file() && !is_empty_dir(dir) {
         return Err(Error::invalid(
             "save_model",
@@ -119,8 +126,7 @@ pub(crate) fn write_model(dir: &Path, config: &Value, weights: &ModelWeights) ->
 /// Loads a model saved by [`save_model`], like
 /// `tf.keras.models.load_model(path)`: rebuilds it from `config.json`,
 /// restores its weights and, when it was compiled, compiles it with the
-/// saved optimizer (Keras's defaults but the saved learning rate), loss
-/// and metrics.
+/// saved optimizer (with its step count and slots), loss and metrics.
 pub fn load_model(path: impl AsRef<Path>) -> Result<Box<dyn Model>> {
     let mut dir = path.as_ref().to_path_buf();
     if !dir.join(CONFIG_FILE).is_file() {
@@ -135,11 +141,14 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Box<dyn Model>> {
     let config: Value = serde_json::from_str(&text)
         .map_err(|e| Error::invalid("load_model", format!("{}: {e}", file.display())))?;
     let mut model = deserialize_model(&config)?;
-    ModelWeights::of(&*model).load(dir.join(WEIGHTS_PREFIX))?;
+    let prefix = dir.join(WEIGHTS_PREFIX);
+    ModelWeights::of(&*model).load(&prefix)?;
     match config.get("compile_config") {
         Some(Value::Object(c)) if !c.is_empty() => {
-            let compiled = compiled_from(&config["compile_config"])
+            let mut compiled = compiled_from(&config["compile_config"])
                 .map_err(|e| Error::invalid("load_model", format!("{}: {e}", file.display())))?;
+            let var_list = model.trainable_variables();
+            restore_optimizer(&prefix, compiled.optimizer_mut(), &var_list)?;
             model.compile(compiled);
         }
         _ => {}
@@ -147,105 +156,39 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Box<dyn Model>> {
     Ok(model)
 }
 
-/// Keras's name of a loss reduction.
-fn reduction_name(reduction: LossReduction) -> &'static str {
-    match reduction {
-        LossReduction::SumOverBatchSize => "sum_over_batch_size",
-        LossReduction::Sum => "sum",
-        LossReduction::None => "none",
-    }
-}
-
 /// What `compile` was given, in the layout of Keras's `compile_config`.
 fn compile_config(compiled: &Compiled) -> Result<Value> {
-    let optimizer = compiled.optimizer();
-    let Some((_, class_name, id)) = OPTIMIZERS.iter().find(|o| o.0 == optimizer.name()) else {
-        return Err(Error::invalid(
-            "save_model",
-            format!(
-                "optimizer {} cannot be named in a compile_config (Adam, SGD, RMSprop and Adagrad can); save the architecture and weights with to_json and save_weights instead",
-                optimizer.name()
-            ),
-        ));
-    };
-    let loss = compiled.loss();
     let metrics: Vec<&str> = compiled.metrics().iter().map(|m| m.name()).collect();
     Ok(json!({
-        "optimizer": {
-            "class_name": class_name,
-            "config": { "name": id, "learning_rate": optimizer.learning_rate().get() },
-        },
-        "loss": {
-            "name": loss.name(),
-            "from_logits": loss.from_logits(),
-            "reduction": reduction_name(loss.reduction()),
-        },
+        "optimizer": compiled.optimizer().get_config()?,
+        "loss": losses::serialize(compiled.loss()),
         "metrics": metrics,
     }))
 }
 
-/// The loss named `name` (as `Loss::name` gives it) with `from_logits`
-/// and `reduction`.
-fn configured_loss(
-    name: &str,
-    from_logits: bool,
-    reduction: LossReduction,
-) -> Result<Box<dyn Loss>> {
-    macro_rules! by_name {
-        ($($T:ident),*) => {
-            $(
-                if name == $T::default().name() {
-                    return Ok(Box::new($T::from_logits(from_logits).with_reduction(reduction)));
-                }
-            )*
-        };
-    }
-    by_name!(
-        MeanSquaredError,
-        MeanAbsoluteError,
-        Huber,
-        BinaryCrossentropy,
-        CategoricalCrossentropy,
-        SparseCategoricalCrossentropy,
-        KLDivergence
-    );
-    losses::get(name)
-}
-
-/// The `Compiled` a [`compile_config`] describes.
+/// The `Compiled` a [`compile_config`] (or tf-keras's) describes.
 fn compiled_from(config: &Value) -> Result<Compiled> {
-    let bad = |what: &str| Error::invalid("compile_config", format!("bad or missing {what}"));
-    let class_name = config["optimizer"]["class_name"]
-        .as_str()
-        .ok_or_else(|| bad("optimizer.class_name"))?;
-    let (_, _, id) = OPTIMIZERS
-        .iter()
-        .find(|o| o.1 == class_name)
-        .ok_or_else(|| bad(&format!("optimizer {class_name:?}")))?;
-    let optimizer = optimizers::get(id)?;
-    if let Some(lr) = config["optimizer"]["config"]["learning_rate"].as_f64() {
-        optimizer.learning_rate().set(lr);
-    }
-    let loss = &config["loss"];
-    let name = loss["name"].as_str().ok_or_else(|| bad("loss.name"))?;
-    let reduction = match loss["reduction"].as_str().unwrap_or("sum_over_batch_size") {
-        "sum_over_batch_size" => LossReduction::SumOverBatchSize,
-        "sum" => LossReduction::Sum,
-        "none" => LossReduction::None,
-        other => return Err(bad(&format!("loss.reduction {other:?}"))),
+    let optimizer = KerasOptimizer::from_config(&config["optimizer"])?;
+    let loss = losses::deserialize(&config["loss"])?;
+    let metrics = match &config["metrics"] {
+        Value::Null => Vec::new(),
+        Value::Array(names) => names
+            .iter()
+            .map(|m| match m.as_str() {
+                Some(m) => metrics::get(m, loss.name()),
+                None => Err(Error::invalid(
+                    "compile_config",
+                    format!("metrics are given by name; got {m}"),
+                )),
+            })
+            .collect::<Result<_>>()?,
+        other => {
+            return Err(Error::invalid(
+                "compile_config",
+                format!("metrics must be a list of names; got {other}"),
+            ))
+        }
     };
-    let from_logits = loss["from_logits"].as_bool().unwrap_or(false);
-    let loss = configured_loss(name, from_logits, reduction)?;
-    let metrics = config["metrics"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|m| {
-            let m = m.as_str().ok_or_else(|| bad("metrics"))?;
-            metrics::get(m, loss.name())
-        })
-        .collect::<Result<_>>()?;
     Ok(Compiled::new(optimizer, loss, metrics))
 }
 

@@ -4,9 +4,11 @@
 //! object graph under `_CHECKPOINTABLE_OBJECT_GRAPH`, so tf-keras's
 //! `load_weights` reads these files and tf-keras's files load here.
 //!
-//! Only the layers' weights are saved; the optimizer's state (tf-keras's
-//! `optimizer/...` keys) is neither written nor read.
+//! `save_weights` saves the layers' weights; a whole-model save adds the
+//! optimizer's state (tf-keras's `optimizer/...` keys, see
+//! [`OptimizerWeights`]), which `load_weights` ignores.
 
+use super::OptimizerWeights;
 use crate::layer::Layer;
 use ferroflow_core::{Error, Result, Variable};
 use ferroflow_io::bundle::{latest_checkpoint, BundleReader, BundleWriter, CheckpointState};
@@ -21,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The attribute name of a variable's value in the object graph.
-const VARIABLE_VALUE: &str = "VARIABLE_VALUE";
+pub(crate) const VARIABLE_VALUE: &str = "VARIABLE_VALUE";
 
 /// One layer's weights, each with the attribute name a checkpoint gives
 /// it (`kernel`, `moving_mean`).
@@ -61,6 +63,9 @@ pub struct ModelWeights {
     /// the optimizer cannot be named in one); `None` for a custom model,
     /// which has no config. `fit` fills it for callbacks.
     pub config: Option<serde_json::Value>,
+    /// The optimizer's state, saved with the weights when present (a
+    /// whole-model save); `fit` fills it for callbacks.
+    pub optimizer: Option<OptimizerWeights>,
 }
 
 impl ModelWeights {
@@ -89,6 +94,7 @@ impl ModelWeights {
             layers,
             iterations: None,
             config: None,
+            optimizer: None,
         }
     }
 
@@ -132,6 +138,9 @@ impl ModelWeights {
             writer
                 .add(&key, &var.value())
                 .map_err(io_error("save_weights"))?;
+        }
+        for (key, value) in self.optimizer.iter().flat_map(OptimizerWeights::entries) {
+            writer.add(&key, &value).map_err(io_error("save_weights"))?;
         }
         let graph = Tensor::from_strings(&[self.object_graph().encode_to_vec()], [])?;
         writer
@@ -199,10 +208,13 @@ impl ModelWeights {
             weighted += usize::from(!layer.weights.is_empty());
             layer_nodes.push(node);
         }
-        let nodes = std::iter::once(root)
+        let mut nodes: Vec<_> = std::iter::once(root)
             .chain(layer_nodes)
             .chain(weight_nodes)
             .collect();
+        if let Some(optimizer) = &self.optimizer {
+            optimizer.add_to_graph(&mut nodes);
+        }
         TrackableObjectGraph { nodes }
     }
 

@@ -1,19 +1,22 @@
 //! GraphDefs of the op catalogue beyond `saved_graphs.rs`: export of ops
 //! whose TensorFlow form takes constant inputs ferroflow keeps as attributes
 //! (`ScatterNd`'s shape, `Split`'s split_dim, random shapes and bounds) and
-//! of the gradient ops of a small CNN (`tools/check_graph_interop.py
+//! of the gradient ops of a small CNN, and of reductions, logic, seeded
+//! random ops, `Qr` and more (`tools/check_graph_interop.py
 //! --check` runs them in TensorFlow and compares every value); import of
 //! run-time shapes and of TensorFlow's resource variables.
 
+use ferroflow_core::custom_gradient::custom_gradient;
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::ops::{
-    einsum, scatter_nd, softmax_cross_entropy_with_logits,
-    sparse_softmax_cross_entropy_with_logits, Distribution, RandomUniformInt, StatelessRandom,
+    einsum, qr, scatter_nd, softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits, Distribution, RandomShuffle, RandomStandard,
+    RandomUniformInt, StatelessRandom,
 };
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
-use ferroflow_core::PartialShape;
+use ferroflow_core::{GradArgs, PartialShape};
 use ferroflow_io::proto::{GraphDef, NodeDef};
 use prost::Message;
 use std::path::{Path, PathBuf};
@@ -130,11 +133,103 @@ fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
     grads.into_iter().map(Option::unwrap).collect()
 }
 
+/// Reductions, comparisons, logic, shape ops, seeded random ops, `Qr`,
+/// `custom_gradient`'s `IdentityN`, and the gradients of a depthwise
+/// convolution and a nearest-neighbor resize.
+fn more_ops(g: &Graph, x: &Output) -> Vec<Output> {
+    let f32_of = |t: Output| t.cast(DType::F32).unwrap();
+    let zero = g.constant(0.0f32, "zero_1").unwrap();
+    let positive = x.greater_equal(&zero).unwrap();
+    let small = x.less_equal(&g.constant(1.0f32, "one").unwrap()).unwrap();
+    let mut outs = vec![
+        x.reduce_max(1, false).unwrap(),
+        x.reduce_min(0, true).unwrap(),
+        x.reduce_mean(1, false).unwrap(),
+        x.reduce_prod(Axes::All, false).unwrap(),
+        f32_of(positive.reduce_all(1, false).unwrap()),
+        f32_of(positive.reduce_any(0, false).unwrap()),
+        f32_of(
+            positive
+                .logical_and(&small)
+                .unwrap()
+                .logical_or(&small.logical_not().unwrap())
+                .unwrap(),
+        ),
+        f32_of(x.equal(&x.round().unwrap()).unwrap()),
+        f32_of(x.not_equal(&zero).unwrap()),
+        x.argmin(1).unwrap(),
+        x.rank_tensor().unwrap(),
+        x.size_tensor().unwrap(),
+    ];
+    let draws = [
+        Distribution::Uniform,
+        Distribution::Normal,
+        Distribution::TruncatedNormal,
+    ];
+    for (k, distribution) in draws.into_iter().enumerate() {
+        let op = RandomStandard {
+            distribution,
+            dtype: DType::F32,
+            shape: Shape::from([3]),
+            seed: 1,
+            seed2: 2 + k as i64,
+        };
+        outs.push(g.add_op1(op, &[], None).unwrap());
+        let op = StatelessRandom {
+            distribution,
+            dtype: DType::F32,
+            shape: Shape::from([2]),
+            seed: [4, 5 + k as i64],
+        };
+        outs.push(g.add_op1(op, &[], None).unwrap());
+    }
+    let values = g
+        .constant(Tensor::from([1.0f32, 2.0, 3.0, 4.0]), "values")
+        .unwrap();
+    let shuffle = RandomShuffle { seed: 7, seed2: 8 };
+    outs.push(g.add_op1(shuffle, &[&values], None).unwrap());
+    let m = constant(g, vec![2.0, -1.0, 0.5, 3.0, 1.0, 1.0], &[3, 2], "m");
+    let (q, r) = qr(&m).unwrap();
+    outs.extend([q, r]);
+    let doubled = custom_gradient(
+        &[x.clone()],
+        |v| Ok(vec![v[0].add(&v[0])?]),
+        |a: GradArgs<'_, Output>| Ok(vec![Some(a.grads[0].clone())]),
+    )
+    .unwrap();
+    let values: Vec<f32> = (0..18).map(|i| (i % 7) as f32 - 3.0).collect();
+    let image = constant(g, values, &[1, 3, 3, 2], "image_1");
+    let filter = constant(
+        g,
+        vec![0.5, -1.0, 2.0, 1.0, 0.25, 0.75, -0.5, 1.5],
+        &[2, 2, 2, 1],
+        "dw",
+    );
+    let same = Window2d::new([1, 1], Padding::Same);
+    let depthwise = image
+        .depthwise_conv2d(&filter, &same, DataFormat::Nhwc)
+        .unwrap();
+    let near = depthwise
+        .resize(&[5, 5], ResizeMethod::NearestNeighbor)
+        .unwrap();
+    let loss = near
+        .square()
+        .unwrap()
+        .reduce_sum(Axes::All, false)
+        .unwrap()
+        .add(&doubled[0].reduce_sum(Axes::All, false).unwrap())
+        .unwrap();
+    let grads = gradients(&[&loss], &[&image, &filter, x], None).unwrap();
+    outs.extend(grads.into_iter().map(Option::unwrap));
+    outs
+}
+
 fn model() -> (Graph, Output, Vec<Output>) {
     let g = Graph::new();
     let x = g.placeholder(DType::F32, [Some(2), Some(3)], "x").unwrap();
     let mut outs = array_ops(&g, &x);
     outs.extend(cnn_gradients(&g, &x));
+    outs.extend(more_ops(&g, &x));
     (g, x, outs)
 }
 

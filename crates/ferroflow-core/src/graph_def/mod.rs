@@ -39,7 +39,8 @@ const PRODUCER: i32 = 2474;
 /// input each comes from: `T` of the first input unless listed here.
 fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
     match op_type {
-        "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" | "VarIsInitializedOp" => &[],
+        "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" | "VarIsInitializedOp"
+        | "IdentityN" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "GatherNd" => &[("Tparams", 0), ("Tindices", 1)],
@@ -200,6 +201,19 @@ fn node_defs(
         tf_outputs.max(node.outputs.len()),
         TensorShapeProto::unknown(),
     );
+    if node.op.op_type() == "IdentityN" {
+        // TF's IdentityN returns all its inputs (a custom gradient's node
+        // also takes the inputs it differentiates).
+        let types = attr_value::ListValue {
+            r#type: specs
+                .iter()
+                .map(|s| DataType::from(s.dtype) as i32)
+                .collect(),
+            ..Default::default()
+        };
+        def.attr.insert("T".into(), AttrProto::list(types));
+        output_shapes.shape = specs.iter().map(|s| shape_proto(&s.shape)).collect();
+    }
     if let Some(cf) = functions::control_flow_attrs(node, &specs, library)? {
         def.attr
             .extend(cf.attrs.into_iter().map(|(k, v)| (k.to_string(), v)));

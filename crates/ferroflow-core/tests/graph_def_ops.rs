@@ -192,7 +192,7 @@ fn more_ops(g: &Graph, x: &Output) -> Vec<Output> {
     let (q, r) = qr(&m).unwrap();
     outs.extend([q, r]);
     let doubled = custom_gradient(
-        &[x.clone()],
+        std::slice::from_ref(x),
         |v| Ok(vec![v[0].add(&v[0])?]),
         |a: GradArgs<'_, Output>| Ok(vec![Some(a.grads[0].clone())]),
     )

@@ -789,3 +789,19 @@ fn dropout_matches_tensorflow_eager_and_graph() {
         .collect();
     assert!(dx.allclose(&Tensor::from_vec(want, [4, 5]).unwrap(), 1e-6, 1e-6));
 }
+
+/// A graph pooling with an unknown batch keeps its spatial output sizes,
+/// so conv → pool → flatten → dense can be built with `None` batches.
+#[test]
+fn pooling_with_unknown_batch_keeps_spatial_shape() {
+    let g = Graph::new();
+    let x = g
+        .placeholder(DType::F32, [None, Some(28), Some(28), Some(32)], "x")
+        .unwrap();
+    let pool = Pool2d::new([2, 2], [2, 2], Padding::Same);
+    let y = x.max_pool2d(&pool, NHWC).unwrap();
+    assert_eq!(y.static_shape().to_string(), "(?, 14, 14, 32)");
+    let valid = Pool2d::new([3, 3], [2, 2], Padding::Valid);
+    let z = x.avg_pool2d(&valid, NHWC).unwrap();
+    assert_eq!(z.static_shape().to_string(), "(?, 13, 13, 32)");
+}

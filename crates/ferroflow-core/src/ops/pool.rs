@@ -52,9 +52,16 @@ impl Pool2d {
             Some(d) => d,
             None => return Ok(TensorSpec::new(x.dtype, PartialShape::unknown_dims(4))),
         };
-        let shape = match x.shape.to_shape() {
-            Some(s) => PartialShape::known(&self.geometry(op, &s)?.output_shape()),
-            None => PartialShape::from_dims(&[dims[0], None, None, dims[3]]),
+        // The window geometry does not depend on the batch: probe with one
+        // image so an unknown batch keeps the spatial sizes.
+        let shape = match *dims {
+            [n, Some(h), Some(w), Some(c)] => {
+                let out = self
+                    .geometry(op, &Shape::from([1, h, w, c]))?
+                    .output_shape();
+                PartialShape::from_dims(&[n, Some(out.dims()[1]), Some(out.dims()[2]), Some(c)])
+            }
+            _ => PartialShape::from_dims(&[dims[0], None, None, dims[3]]),
         };
         Ok(TensorSpec::new(x.dtype, shape))
     }

@@ -19,7 +19,7 @@ ferroflow's Saver checkpoint and `.meta` (import_meta_graph + restore), with
 an eagerly traced model (tests/trace.rs) and with cond / while_loop / case
 graphs (tests/saved_control_flow.rs): run `FERROFLOW_INTEROP_DIR=DIR cargo
 test -p ferroflow-core --test saved_graphs --test trace --test
-saved_control_flow --test graph_def_ops export_` first.
+saved_control_flow --test graph_def_ops` first.
 
 Run with python3 (TensorFlow 2.21).
 """
@@ -178,6 +178,22 @@ def check(directory):
     check_traced(directory)
     check_control_flow(directory)
     check_ops(directory)
+    check_resource_again(directory)
+
+
+def check_resource_again(directory):
+    """TF's resource-variable graph imported by ferroflow and exported again
+    (tests/graph_def_ops.rs): TF1 ref variables that TensorFlow initializes,
+    asks about and runs to its own numbers."""
+    expected, graph = load(directory, "resource_again.pb", "resource_again.json")
+    with graph.as_default(), tf1.Session() as sess:
+        asked = graph.get_tensor_by_name("w/IsInitialized/VarIsInitializedOp:0")
+        assert not sess.run(asked)
+        sess.run(expected["init"])
+        assert sess.run(asked)
+        got = sess.run(expected["output"], {"x:0": X})
+    np.testing.assert_allclose(got, expected["y"], rtol=1e-6)
+    print("TensorFlow runs TF's resource-variable graph after a ferroflow round trip:", got)
 
 
 def check_ops(directory):

@@ -237,6 +237,10 @@ fn node<'a>(def: &'a GraphDef, op: &str) -> &'a NodeDef {
     def.node.iter().find(|n| n.op == op).unwrap()
 }
 
+fn node_named<'a>(def: &'a GraphDef, name: &str) -> &'a NodeDef {
+    def.node.iter().find(|n| n.name == name).unwrap()
+}
+
 #[test]
 fn constant_inputs_take_their_tf_positions() {
     let (g, _, _) = model();
@@ -380,6 +384,19 @@ fn tf_resource_variable_graph_imports_and_runs() {
         sess.run(&[&initialized], &[]).unwrap()[0],
         Tensor::scalar(true)
     );
+    // Exported again, the variables are TF1 ref variables.
+    let again = g.to_graph_def().unwrap();
+    let asked = node_named(&again, "w/IsInitialized/VarIsInitializedOp");
+    assert_eq!(asked.op, "IsVariableInitialized");
+    assert_eq!(asked.input, ["w"]);
+    assert_eq!(node_named(&again, "w").op, "VariableV2");
+    if let Ok(dir) = std::env::var("FERROFLOW_INTEROP_DIR") {
+        // For `tools/check_graph_interop.py --check DIR`.
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("resource_again.pb"), again.encode_to_vec()).unwrap();
+        std::fs::write(dir.join("resource_again.json"), expected.to_string()).unwrap();
+    }
     let x = g.get_tensor_by_name("x:0").unwrap();
     let y = g
         .get_tensor_by_name(expected["output"].as_str().unwrap())

@@ -337,9 +337,15 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             (Arc::new(op), all)
         }
         "ReadVariableOp" => (Arc::new(Identity), all),
-        "VarIsInitializedOp" => {
-            let op = VarIsInitializedOp {
-                variable: cx.variable_input()?.name.clone(),
+        "IsVariableInitialized" | "VarIsInitializedOp" => {
+            let var = cx.variable_input()?;
+            let op = IsVariableInitialized {
+                variable: var.name.clone(),
+                dtype: Ctx {
+                    def: var,
+                    by_name: cx.by_name,
+                }
+                .dtype("dtype")?,
             };
             (Arc::new(op), Vec::new())
         }

@@ -39,7 +39,12 @@ const PRODUCER: i32 = 2474;
 /// input each comes from: `T` of the first input unless listed here.
 fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
     match op_type {
-        "MergeSummary" | "Range" | "ReadVariableOp" | "If" | "While" | "VarIsInitializedOp"
+        "MergeSummary"
+        | "Range"
+        | "ReadVariableOp"
+        | "If"
+        | "While"
+        | "IsVariableInitialized"
         | "IdentityN" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],

@@ -175,23 +175,29 @@ impl OpDef for Assign {
     }
 }
 
-/// Whether a resource variable holds a value in the running session,
-/// like TensorFlow's `VarIsInitializedOp`. `variable` is the variable
-/// node's name: the variable is not a data input, so asking never reads it.
+/// Whether a variable holds a value in the running session, like
+/// `tf.compat.v1.is_variable_initialized` (TensorFlow's
+/// `IsVariableInitialized`; a resource variable's `VarIsInitializedOp`
+/// imports as this). `variable` is the `VariableV2` node's name: the
+/// variable is not a data input, so asking never reads it.
 #[derive(Debug, Clone)]
-pub struct VarIsInitializedOp {
+pub struct IsVariableInitialized {
     pub variable: String,
+    pub dtype: DType,
 }
 
-impl OpDef for VarIsInitializedOp {
+impl OpDef for IsVariableInitialized {
     fn op_type(&self) -> &'static str {
-        "VarIsInitializedOp"
+        "IsVariableInitialized"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        vec![("dtype", AttrValue::Type(self.dtype))]
     }
     fn tf_ref_input(&self) -> Option<&str> {
         Some(&self.variable)
     }
     fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
-        check_arity("VarIsInitializedOp", inputs, 0)?;
+        check_arity("IsVariableInitialized", inputs, 0)?;
         Ok(vec![TensorSpec::new(
             DType::Bool,
             PartialShape::from_dims(&[]),

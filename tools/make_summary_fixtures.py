@@ -163,7 +163,7 @@ def check_projector(logdir):
 
 
 def check_mnist(logdir):
-    """The tensorboard_mnist example's log dir."""
+    """The tensorboard_mnist example's log dir: summaries, graph, projector."""
     from tensorboard.backend.event_processing import event_accumulator as ea
     acc = ea.EventAccumulator(logdir, size_guidance={ea.SCALARS: 0, ea.HISTOGRAMS: 0,
                                                       ea.IMAGES: 0})
@@ -183,6 +183,18 @@ def check_mnist(logdir):
     assert "layer_1/W" in names and "layer_1/MatMul" in names, names[:40]
     # The graph imports into TensorFlow (TensorBoard's graph tab parses it the same way).
     tf.compat.v1.GraphDef.FromString(graph.SerializeToString())
+    # The hidden layer's outputs for the projector, labelled by class.
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2
+    with open(os.path.join(logdir, "projector_config.pbtxt")) as f:
+        config = text_format.Parse(f.read(), projector_config_pb2.ProjectorConfig())
+    (embedding,) = config.embeddings
+    hidden = tf.train.load_checkpoint(tf.train.latest_checkpoint(logdir)).get_tensor(
+        embedding.tensor_name)
+    assert hidden.shape == (1000, 300) and 0 <= hidden.min() and hidden.max() <= 1, hidden.shape
+    with open(os.path.join(logdir, embedding.metadata_path)) as f:
+        rows = f.read().splitlines()
+    assert rows[0] == "label\tclass" and len(rows) == 1001, rows[:2]
     print("tensorboard_mnist OK: accuracy", accuracy, "histograms",
           sorted(tags["histograms"]), "nodes", len(names))
 

@@ -4,6 +4,8 @@
 //! TF1 session. Summary ops log the test accuracy and loss, histograms of
 //! the weights and of the hidden layer, and a few input images; `merge_all`
 //! gathers them and a `FileWriter` writes them each epoch with the graph.
+//! At the end, the hidden layer's outputs for 1000 test images go to the
+//! embedding projector, labelled with their classes.
 //!
 //! ```sh
 //! cargo run --release --example tensorboard_mnist -- --logdir /tmp/ferroflow_logs/mnist
@@ -17,19 +19,22 @@
 
 use ferroflow as tf;
 use ferroflow_core::ops::Distribution;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tf::compat::v1::summary::{self, FileWriter};
 use tf::graph::{Graph, Output};
-use tf::io::datasets::fashion_mnist::{load_or_embedded, Source};
+use tf::io::datasets::fashion_mnist::{load_or_embedded, Source, CLASS_NAMES};
 use tf::io::datasets::LabeledImages;
 use tf::prelude::*;
+use tf::projector::{pca, write_embedding, EmbeddingMetadata};
 use tf::session::Session;
 use tf::train::{GradientDescent, Optimizer};
 
 const BATCH_SIZE: usize = 100;
 const LEARNING_RATE: f64 = 0.5;
 const PIXELS: usize = 28 * 28;
+/// Test images whose hidden-layer outputs go to the projector.
+const EMBEDDED_POINTS: usize = 1000;
 
 /// The seeds' network: placeholders, the two layers, the loss, the
 /// training op and the accuracy, each in its name scope, with summaries.
@@ -38,6 +43,7 @@ struct Network {
     y: Output,
     cross_entropy: Output,
     accuracy: Output,
+    hidden_out: Output,
     train: tf::graph::Operation,
     merged: Output,
 }
@@ -112,6 +118,7 @@ fn build(g: &Graph) -> tf::Result<Network> {
         y,
         cross_entropy,
         accuracy,
+        hidden_out,
         train,
         merged,
     })
@@ -127,6 +134,34 @@ fn batch(data: &LabeledImages, lo: usize, hi: usize) -> tf::Result<(Tensor, Tens
     let labels = &data.labels.as_slice::<u8>()?[lo..hi];
     let labels = Tensor::from_vec(labels.iter().map(|&l| i64::from(l)).collect(), [hi - lo, 1])?;
     Ok((images, labels))
+}
+
+/// The hidden layer's outputs for the first [`EMBEDDED_POINTS`] test
+/// images, labelled with their classes, for TensorBoard's projector; prints
+/// the share of variance of their top principal components.
+fn write_hidden_embedding(
+    sess: &Session,
+    net: &Network,
+    test: &LabeledImages,
+    logdir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let n = EMBEDDED_POINTS.min(test.len());
+    let (images, _) = batch(test, 0, n)?;
+    let hidden = sess.run(&[&net.hidden_out], &[(&net.x, images)])?.remove(0);
+    let labels = &test.labels.as_slice::<u8>()?[..n];
+    let rows = labels
+        .iter()
+        .map(|&l| vec![l.to_string(), CLASS_NAMES[usize::from(l)].to_string()]);
+    let metadata = EmbeddingMetadata::table(["label", "class"], rows)?;
+    write_embedding(logdir, "hidden_out", &hidden, Some(&metadata))?;
+    let ratio = pca(&hidden, 3)?.explained_variance_ratio.to_vec::<f64>()?;
+    println!(
+        "projector: {n} hidden-layer vectors; top 3 principal components explain {:.1}%, {:.1}%, {:.1}% of the variance",
+        ratio[0] * 100.0,
+        ratio[1] * 100.0,
+        ratio[2] * 100.0
+    );
+    Ok(())
 }
 
 fn arg<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -183,6 +218,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = sess.run(&[&net.accuracy], &[(&net.x, x_test), (&net.y, y_test)])?;
     println!("\nTraining complete!");
     println!("test accuracy: {:.4}", out[0].to_scalar::<f32>()?);
+    write_hidden_embedding(&sess, &net, &data.test, &logdir)?;
     println!(
         "logs in {} (tensorboard --logdir {})",
         logdir.display(),

@@ -51,11 +51,12 @@ impl EmbeddingMetadata {
 
     /// Rows of `columns.len()` fields each; the header row is written when
     /// there is more than one column.
-    pub fn table<C, R, S>(columns: C, rows: impl IntoIterator<Item = R>) -> Result<Self>
+    pub fn table<C, R>(columns: C, rows: impl IntoIterator<Item = R>) -> Result<Self>
     where
-        C: IntoIterator<Item = S>,
-        R: IntoIterator<Item = S>,
-        S: Into<String>,
+        C: IntoIterator,
+        C::Item: Into<String>,
+        R: IntoIterator,
+        R::Item: Into<String>,
     {
         let columns = columns.into_iter().map(Into::into).collect();
         let rows = rows

@@ -1,6 +1,8 @@
 //! TensorBoard event files (FORMATS.md 3): [`EventFileWriter`],
 //! [`EventFileReader`], and summary value builders in TF2 style
-//! ([`scalar`], [`histogram`], [`image`], [`text`]) and TF1 style ([`v1`]).
+//! ([`scalar`], [`histogram`], [`image`], [`text`]) and TF1 style ([`v1`]),
+//! and the embedding projector's files ([`write_projector_config`],
+//! [`EmbeddingMetadata`]).
 //!
 //! ```
 //! use ferroflow_io::events::{histogram, scalar};

@@ -1,9 +1,13 @@
 //! Where `fit` and `evaluate` take their batches from: in-memory tensors
-//! (sliced, shuffled per epoch) or a `Dataset` of `(x, y)` batches.
+//! (one per model input and output, sliced and shuffled together per
+//! epoch) or a `Dataset` of `(x, y)` batches.
 
 use ferroflow_core::prelude::*;
 use ferroflow_core::{Error, Result};
 use ferroflow_data::{Dataset, ElementIter};
+
+/// A batch: the tensors of the model's inputs and of its targets.
+pub(crate) type Batch = (Vec<Tensor>, Vec<Tensor>);
 
 /// A source of `(x, y)` batches, one epoch at a time.
 pub(crate) trait Batches {
@@ -12,7 +16,7 @@ pub(crate) trait Batches {
     /// Starts epoch `epoch`.
     fn start_epoch(&mut self, epoch: usize) -> Result<()>;
     /// The epoch's next batch; `None` at its end.
-    fn next_batch(&mut self) -> Option<Result<(Tensor, Tensor)>>;
+    fn next_batch(&mut self) -> Option<Result<Batch>>;
 }
 
 /// A permutation of `0..n` from SplitMix64 with `seed`.
@@ -37,25 +41,43 @@ pub(crate) fn rows(x: &Tensor, index: &[i64]) -> Result<Tensor> {
     x.gather(&Tensor::from_vec(index.to_vec(), [index.len()])?, 0, 0)
 }
 
-/// The number of examples, checked equal for `x` and `y`.
-pub(crate) fn examples(op: &str, x: &Tensor, y: &Tensor) -> Result<usize> {
-    match (x.dims().first(), y.dims().first()) {
-        (Some(&n), Some(&m)) if n == m && n > 0 => Ok(n),
-        _ => Err(Error::invalid(
-            op,
-            format!(
-                "Data cardinality is ambiguous: x sizes: {} y sizes: {}; x and y must hold the same number (> 0) of examples",
-                x.shape().to_tuple_string(),
-                y.shape().to_tuple_string()
-            ),
-        )),
+/// Rows `index` of each tensor.
+pub(crate) fn rows_of(tensors: &[Tensor], index: &[i64]) -> Result<Vec<Tensor>> {
+    tensors.iter().map(|t| rows(t, index)).collect()
+}
+
+/// The number of examples, checked equal (and > 0) for every array of
+/// `x` and `y`, with Keras's message.
+pub(crate) fn examples(op: &str, x: &[Tensor], y: &[Tensor]) -> Result<usize> {
+    let first = |t: &Tensor| t.dims().first().copied();
+    let counts: Vec<Option<usize>> = x.iter().chain(y).map(first).collect();
+    match counts.first() {
+        Some(&Some(n)) if n > 0 && counts.iter().all(|&c| c == Some(n)) => Ok(n),
+        _ => {
+            let sizes = |ts: &[Tensor]| {
+                let sizes: Vec<String> = ts
+                    .iter()
+                    .map(|t| first(t).map_or("()".into(), |n| n.to_string()))
+                    .collect();
+                sizes.join(", ")
+            };
+            Err(Error::invalid(
+                op,
+                format!(
+                    "Data cardinality is ambiguous:\n  x sizes: {}\n  y sizes: {}\nMake sure all arrays contain the same number (> 0) of samples.",
+                    sizes(x),
+                    sizes(y)
+                ),
+            ))
+        }
     }
 }
 
-/// The first `n` rows of tensors `x`, `y` in batches, shuffled per epoch.
+/// The first `n` rows of the tensors `x`, `y` in batches, shuffled (all
+/// arrays alike) per epoch.
 pub(crate) struct TensorBatches<'a> {
-    x: &'a Tensor,
-    y: &'a Tensor,
+    x: &'a [Tensor],
+    y: &'a [Tensor],
     n: usize,
     batch_size: usize,
     shuffle: Option<u64>,
@@ -66,8 +88,8 @@ pub(crate) struct TensorBatches<'a> {
 impl<'a> TensorBatches<'a> {
     /// Batches of `batch_size` of the first `n` examples; `shuffle`: the seed.
     pub(crate) fn new(
-        x: &'a Tensor,
-        y: &'a Tensor,
+        x: &'a [Tensor],
+        y: &'a [Tensor],
         n: usize,
         batch_size: usize,
         shuffle: Option<u64>,
@@ -98,10 +120,10 @@ impl Batches for TensorBatches<'_> {
         self.pos = 0;
         Ok(())
     }
-    fn next_batch(&mut self) -> Option<Result<(Tensor, Tensor)>> {
+    fn next_batch(&mut self) -> Option<Result<Batch>> {
         let index = self.order.get(self.pos..)?.chunks(self.batch_size).next()?;
         self.pos += index.len();
-        Some(rows(self.x, index).and_then(|x| Ok((x, rows(self.y, index)?))))
+        Some(rows_of(self.x, index).and_then(|x| Ok((x, rows_of(self.y, index)?))))
     }
 }
 
@@ -141,14 +163,14 @@ impl Batches for DatasetBatches<'_> {
         }
         Ok(())
     }
-    fn next_batch(&mut self) -> Option<Result<(Tensor, Tensor)>> {
+    fn next_batch(&mut self) -> Option<Result<Batch>> {
         if self.steps_per_epoch.is_some_and(|s| self.taken >= s) {
             return None;
         }
         let element = self.iter.as_mut()?.next()?;
         self.taken += 1;
         Some(element.map_err(data_error).and_then(|e| match e.tensors() {
-            [x, y] => Ok((x.clone(), y.clone())),
+            [x, y] => Ok((vec![x.clone()], vec![y.clone()])),
             other => Err(Error::invalid(
                 "fit",
                 format!(

@@ -139,6 +139,14 @@ impl Functional {
         Ok(())
     }
 
+    /// The names of the layers of `nodes`.
+    fn layer_names(&self, nodes: &[usize]) -> Vec<String> {
+        nodes
+            .iter()
+            .map(|&n| self.layers[self.nodes[n].layer].core().name().to_string())
+            .collect()
+    }
+
     /// Runs the DAG on one tensor per input; one tensor per output.
     pub fn call_multi(&mut self, inputs: &[&Tensor], training: bool) -> Result<Vec<Tensor>> {
         if inputs.len() != self.inputs.len() || self.outputs.is_empty() {
@@ -199,6 +207,18 @@ impl Model for Functional {
     }
     fn compiled(&mut self) -> &mut Option<Compiled> {
         &mut self.compiled
+    }
+    /// The `Input` layers' names.
+    fn input_names(&self) -> Vec<String> {
+        self.layer_names(&self.inputs)
+    }
+    /// The names of the layers whose outputs are the model's outputs.
+    fn output_names(&self) -> Vec<String> {
+        self.layer_names(&self.outputs)
+    }
+    fn call_inputs(&mut self, inputs: &[Tensor], training: bool) -> Result<Vec<Tensor>> {
+        let refs: Vec<&Tensor> = inputs.iter().collect();
+        self.call_multi(&refs, training)
     }
     fn serialize(&self) -> Result<Value> {
         Ok(json!({

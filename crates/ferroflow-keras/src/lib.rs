@@ -20,6 +20,7 @@ mod batches;
 pub mod callbacks;
 mod functional;
 pub mod info_theory;
+mod inputs;
 mod layer;
 mod layer_tensor;
 pub mod layers;
@@ -36,6 +37,7 @@ mod sequential;
 pub mod summary;
 
 pub use functional::{Functional, KerasTensor};
+pub use inputs::{Inputs, ToInputs};
 pub use layer::{unique_name, Layer, LayerCore, Regularizer};
 pub use layer_tensor::{LayerTensor, UPDATE_OPS};
 pub use model::{Compiled, FitOptions, Model};

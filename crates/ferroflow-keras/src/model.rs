@@ -2,8 +2,9 @@
 //! `predict`, `train_on_batch` and `test_on_batch`, for `Sequential` and
 //! user structs alike.
 
-use crate::batches::{examples, rows, Batches, DatasetBatches, TensorBatches};
+use crate::batches::{examples, rows_of, Batch, Batches, DatasetBatches, TensorBatches};
 use crate::callbacks::{Callback, History, Logs, ProgressBar};
+use crate::inputs::ToInputs;
 use crate::layer::Layer;
 use crate::losses::{self, Loss};
 use crate::metrics::{self, Mean, Metric};
@@ -82,18 +83,30 @@ impl Compiled {
         self.added.iter_mut().for_each(Mean::reset_state);
     }
 
-    /// Accumulates a batch's loss, metrics and layer-added metrics.
+    /// Accumulates a batch's loss, metrics and layer-added metrics (with
+    /// several outputs, the per-output losses are among the added).
     fn update(
         &mut self,
         loss: f64,
-        y: &Tensor,
-        y_pred: &Tensor,
+        y: &[Tensor],
+        y_pred: &[Tensor],
         added: Vec<(String, Tensor)>,
     ) -> Result<()> {
-        let n = y_pred.dims().first().copied().unwrap_or(1) as f64;
+        let n = y_pred[0].dims().first().copied().unwrap_or(1) as f64;
         self.loss_tracker.add(loss * n, n);
-        for m in &mut self.metrics {
-            m.update_state(y, y_pred)?;
+        if let ([y], [y_pred]) = (y, y_pred) {
+            for m in &mut self.metrics {
+                m.update_state(y, y_pred)?;
+            }
+        } else if let Some(m) = self.metrics.first() {
+            return Err(Error::invalid(
+                "compile",
+                format!(
+                    "metric '{}': compile's metrics apply to a model with one output; this one has {}",
+                    m.name(),
+                    y_pred.len()
+                ),
+            ));
         }
         for (name, value) in added {
             let index = match self.added.iter().position(|m| m.name() == name) {
@@ -169,6 +182,32 @@ pub trait Model {
     fn name(&self) -> &str;
     /// Where `compile` keeps its configuration.
     fn compiled(&mut self) -> &mut Option<Compiled>;
+
+    /// The names of the model's inputs, in order, like `model.input_names`
+    /// (the keys of data given by name); empty for a model with one
+    /// unnamed input.
+    fn input_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The names of the model's outputs, in order, like
+    /// `model.output_names`; empty for a model with one unnamed output.
+    fn output_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The forward pass on one tensor per input; one tensor per output.
+    /// A model with one input and output calls [`Model::call`].
+    fn call_inputs(&mut self, inputs: &[Tensor], training: bool) -> Result<Vec<Tensor>> {
+        match inputs {
+            [x] => Ok(vec![self.call(x, training)?]),
+            _ => Err(Error::invalid(
+                self.name().to_string(),
+                format!(
+                    "the model expects 1 input(s), but it received {} input tensors",
+                    inputs.len()
+                ),
+            )),
+        }
+    }
 
     /// The weights the optimizer updates.
     fn trainable_variables(&self) -> Vec<Variable> {
@@ -268,27 +307,60 @@ pub trait Model {
 
     /// One gradient step on a batch; the batch's loss and metrics
     /// (metrics accumulate until the next `reset`), like `train_on_batch`.
-    fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+    /// `x` and `y` as [`Model::fit`] takes them.
+    fn train_on_batch(&mut self, x: &dyn ToInputs, y: &dyn ToInputs) -> Result<Logs> {
+        let (x, y) = data(self, "train_on_batch", x, y)?;
         let mut c = take_compiled(self)?;
         c.reset();
-        let result = train_step(self, &mut c, x, y).map(|_| c.logs(""));
+        let result = train_step(self, &mut c, &x, &y).map(|_| c.logs(""));
         *self.compiled() = Some(c);
         result
     }
 
     /// The loss and metrics on a batch without training, like `test_on_batch`.
-    fn test_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<Logs> {
+    fn test_on_batch(&mut self, x: &dyn ToInputs, y: &dyn ToInputs) -> Result<Logs> {
+        let (x, y) = data(self, "test_on_batch", x, y)?;
         let mut c = take_compiled(self)?;
         c.reset();
-        let result = test_step(self, &mut c, x, y).map(|_| c.logs(""));
+        let result = test_step(self, &mut c, &x, &y).map(|_| c.logs(""));
         *self.compiled() = Some(c);
         result
     }
 
     /// Trains for `options.epochs` epochs of mini-batches, like
-    /// `model.fit(x, y, ...)`; returns the per-epoch logs.
-    fn fit(&mut self, x: &Tensor, y: &Tensor, mut options: FitOptions<'_>) -> Result<History> {
-        let total = examples("fit", x, y)?;
+    /// `model.fit(x, y, ...)`; returns the per-epoch logs. `x` is a
+    /// tensor, a list with one tensor per input (`&[x1, x2]`), or
+    /// `(input name, tensor)` pairs; `y` likewise for the outputs. All
+    /// arrays are batched and shuffled together.
+    ///
+    /// ```
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::{Concatenate, Dense};
+    /// use ferroflow_keras::{Compiled, FitOptions, Functional, Model};
+    /// let mut m = Functional::new();
+    /// let a = m.named_input(&[Some(2)], "a");
+    /// let b = m.named_input(&[Some(1)], "b");
+    /// let ab = m.apply(Box::new(Concatenate::new(-1)), &[&a, &b]).unwrap();
+    /// let y = m.apply(Box::new(Dense::new(1)), &[&ab]).unwrap();
+    /// m.set_outputs(&[&y]).unwrap();
+    /// m.compile(Compiled::from_names("sgd", "mse", &[]).unwrap());
+    /// let (xa, xb) = (Tensor::from_vec(vec![1.0f32; 8], [4, 2]).unwrap(), Tensor::from_vec(vec![0.5f32; 4], [4, 1]).unwrap());
+    /// let y = Tensor::from_vec(vec![1.0f32; 4], [4, 1]).unwrap();
+    /// let quiet = || FitOptions { verbose: 0, ..Default::default() };
+    /// m.fit(&[xa.clone(), xb.clone()], &y, quiet()).unwrap();
+    /// m.fit(&[("b", xb.clone()), ("a", xa.clone())], &y, quiet()).unwrap();
+    /// let short = Tensor::from_vec(vec![0.5f32; 3], [3, 1]).unwrap();
+    /// let err = m.fit(&[xa, short], &y, quiet()).unwrap_err();
+    /// assert!(err.to_string().contains("Data cardinality is ambiguous"));
+    /// ```
+    fn fit(
+        &mut self,
+        x: &dyn ToInputs,
+        y: &dyn ToInputs,
+        mut options: FitOptions<'_>,
+    ) -> Result<History> {
+        let (x, y) = data(self, "fit", x, y)?;
+        let total = examples("fit", &x, &y)?;
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(Error::invalid(
                 "fit",
@@ -299,14 +371,15 @@ pub trait Model {
             ));
         }
         let n = total - (total as f64 * options.validation_split) as usize;
-        if options.validation_data.is_none() && n < total {
+        let mut validation = validation_data(&mut options);
+        if validation.is_none() && n < total {
             let held: Vec<i64> = (n as i64..total as i64).collect();
-            options.validation_data = Some((rows(x, &held)?, rows(y, &held)?));
+            validation = Some((rows_of(&x, &held)?, rows_of(&y, &held)?));
         }
         let seed = options.shuffle.then_some(options.seed);
-        let mut batches = TensorBatches::new(x, y, n, options.batch_size, seed)?;
+        let mut batches = TensorBatches::new(&x, &y, n, options.batch_size, seed)?;
         let mut c = take_compiled(self)?;
-        let result = fit_loop(self, &mut c, &mut batches, options);
+        let result = fit_loop(self, &mut c, &mut batches, validation, options);
         *self.compiled() = Some(c);
         result
     }
@@ -314,10 +387,11 @@ pub trait Model {
     /// Trains on a dataset of `(x, y)` batches, like `model.fit(dataset,
     /// epochs, steps_per_epoch, validation_data)`; `batch_size`,
     /// `shuffle` and `validation_split` belong to the dataset here.
-    fn fit_dataset(&mut self, data: &Dataset, options: FitOptions<'_>) -> Result<History> {
+    fn fit_dataset(&mut self, data: &Dataset, mut options: FitOptions<'_>) -> Result<History> {
         let mut batches = DatasetBatches::new(data, options.steps_per_epoch);
+        let validation = validation_data(&mut options);
         let mut c = take_compiled(self)?;
-        let result = fit_loop(self, &mut c, &mut batches, options);
+        let result = fit_loop(self, &mut c, &mut batches, validation, options);
         *self.compiled() = Some(c);
         result
     }
@@ -330,25 +404,54 @@ pub trait Model {
         result
     }
 
-    /// The loss and metrics over `x`, `y` in batches, like `model.evaluate`.
-    fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<Logs> {
+    /// The loss and metrics over `x`, `y` in batches, like
+    /// `model.evaluate`; `x` and `y` as [`Model::fit`] takes them.
+    fn evaluate(&mut self, x: &dyn ToInputs, y: &dyn ToInputs, batch_size: usize) -> Result<Logs> {
+        let (x, y) = data(self, "evaluate", x, y)?;
         let mut c = take_compiled(self)?;
-        let result = examples("evaluate", x, y)
-            .and_then(|n| TensorBatches::new(x, y, n, batch_size, None))
+        let result = examples("evaluate", &x, &y)
+            .and_then(|n| TensorBatches::new(&x, &y, n, batch_size, None))
             .and_then(|mut batches| evaluate_loop(self, &mut c, &mut batches, ""));
         *self.compiled() = Some(c);
         result
     }
 
-    /// The outputs on `x` in batches, in inference mode, like `model.predict`.
-    fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
-        let n = x.dims().first().copied().unwrap_or(0);
-        let mut outputs = Vec::new();
+    /// The output on `x` in batches, in inference mode, like
+    /// `model.predict`; `x` as [`Model::fit`] takes it. A model with
+    /// several outputs: [`Model::predict_outputs`].
+    fn predict(&mut self, x: &dyn ToInputs, batch_size: usize) -> Result<Tensor> {
+        let mut outputs = self.predict_outputs(x, batch_size)?;
+        match outputs.len() {
+            1 => Ok(outputs.swap_remove(0)),
+            n => Err(Error::invalid(
+                "predict",
+                format!(
+                    "model '{}' has {n} outputs; use predict_outputs",
+                    self.name()
+                ),
+            )),
+        }
+    }
+
+    /// Each output on `x` in batches, in inference mode, like
+    /// `model.predict` on a model with several outputs.
+    fn predict_outputs(&mut self, x: &dyn ToInputs, batch_size: usize) -> Result<Vec<Tensor>> {
+        let x = x
+            .to_inputs()
+            .resolve("predict", "input", &self.input_names())?;
+        let n = examples("predict", &x, &[])?;
+        let mut batches: Vec<Vec<Tensor>> = Vec::new();
         for start in (0..n).step_by(batch_size.max(1)) {
             let index: Vec<i64> = (start as i64..(start + batch_size).min(n) as i64).collect();
-            outputs.push(self.call(&rows(x, &index)?, false)?);
+            let outputs = self.call_inputs(&rows_of(&x, &index)?, false)?;
+            for (i, output) in outputs.into_iter().enumerate() {
+                match batches.get_mut(i) {
+                    Some(b) => b.push(output),
+                    None => batches.push(vec![output]),
+                }
+            }
         }
-        join_batches(outputs)
+        batches.into_iter().map(join_batches).collect()
     }
 
     /// The outputs on every batch of a dataset, in inference mode, like
@@ -400,44 +503,92 @@ fn join_batches(mut outputs: Vec<Tensor>) -> Result<Tensor> {
     }
 }
 
+/// `x` and `y` in the order of the model's inputs and outputs.
+fn data<M: Model + ?Sized>(
+    model: &M,
+    op: &str,
+    x: &dyn ToInputs,
+    y: &dyn ToInputs,
+) -> Result<Batch> {
+    let x = x.to_inputs().resolve(op, "input", &model.input_names())?;
+    let y = y.to_inputs().resolve(op, "output", &model.output_names())?;
+    Ok((x, y))
+}
+
+/// `options.validation_data`, taken, as a batch.
+fn validation_data(options: &mut FitOptions<'_>) -> Option<Batch> {
+    options
+        .validation_data
+        .take()
+        .map(|(x, y)| (vec![x], vec![y]))
+}
+
 fn take_compiled<M: Model + ?Sized>(model: &mut M) -> Result<Compiled> {
     model.compiled().take().ok_or_else(|| {
         Error::FailedPrecondition("You must call `compile()` before using the model.".to_string())
     })
 }
 
-/// The loss of a batch plus the model's added losses.
+/// The loss of a batch (the sum of each output's loss) plus the model's
+/// added losses; with several outputs, also each output's loss, named
+/// `<output>_loss` as Keras logs it.
 fn total_loss<M: Model + ?Sized>(
     model: &M,
     c: &Compiled,
-    y: &Tensor,
-    y_pred: &Tensor,
-) -> Result<Tensor> {
-    let mut loss = c.loss.call(y, y_pred)?;
+    y: &[Tensor],
+    y_pred: &[Tensor],
+) -> Result<(Tensor, Vec<(String, Tensor)>)> {
+    if y.len() != y_pred.len() {
+        return Err(Error::invalid(
+            "fit",
+            format!(
+                "the model has {} outputs but {} targets were given",
+                y_pred.len(),
+                y.len()
+            ),
+        ));
+    }
+    let names = model.output_names();
+    let mut loss: Option<Tensor> = None;
+    let mut per_output = Vec::new();
+    for (i, (t, p)) in y.iter().zip(y_pred).enumerate() {
+        let output_loss = c.loss.call(t, p)?;
+        if y.len() > 1 {
+            let name = names.get(i).cloned().unwrap_or(format!("output_{}", i + 1));
+            per_output.push((format!("{name}_loss"), output_loss.clone()));
+        }
+        loss = Some(match loss {
+            Some(loss) => loss.add(&output_loss)?,
+            None => output_loss,
+        });
+    }
+    let mut loss = loss.ok_or_else(|| Error::invalid("fit", "the model has no outputs"))?;
     for extra in model.losses()? {
         loss = loss.add(&extra)?;
     }
-    Ok(loss)
+    Ok((loss, per_output))
 }
 
-fn added_metrics<M: Model + ?Sized>(model: &M) -> Vec<(String, Tensor)> {
-    model
-        .layers()
-        .iter()
-        .flat_map(|l| l.core().metrics())
-        .collect()
+/// The metrics layers added, after `per_output` losses.
+fn added_metrics<M: Model + ?Sized>(
+    model: &M,
+    per_output: Vec<(String, Tensor)>,
+) -> Vec<(String, Tensor)> {
+    let layers = model.layers();
+    let added = layers.iter().flat_map(|l| l.core().metrics());
+    per_output.into_iter().chain(added).collect()
 }
 
 /// Forward under a tape, loss, gradients, one optimizer step.
 fn train_step<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
-    x: &Tensor,
-    y: &Tensor,
+    x: &[Tensor],
+    y: &[Tensor],
 ) -> Result<()> {
     let tape = GradientTape::new();
-    let y_pred = model.call(x, true)?;
-    let loss = total_loss(model, c, y, &y_pred)?;
+    let y_pred = model.call_inputs(x, true)?;
+    let (loss, per_output) = total_loss(model, c, y, &y_pred)?;
     let vars = model.trainable_variables();
     let sources: Vec<&Variable> = vars.iter().collect();
     let grads = tape.gradient(&loss, &sources)?;
@@ -451,19 +602,19 @@ fn train_step<M: Model + ?Sized>(
         c.optimizer.apply_gradients(&pairs)?;
     }
     let value = loss.cast(DType::F64)?.to_scalar::<f64>()?;
-    c.update(value, y, &y_pred, added_metrics(model))
+    c.update(value, y, &y_pred, added_metrics(model, per_output))
 }
 
 fn test_step<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
-    x: &Tensor,
-    y: &Tensor,
+    x: &[Tensor],
+    y: &[Tensor],
 ) -> Result<()> {
-    let y_pred = model.call(x, false)?;
-    let loss = total_loss(model, c, y, &y_pred)?;
+    let y_pred = model.call_inputs(x, false)?;
+    let (loss, per_output) = total_loss(model, c, y, &y_pred)?;
     let value = loss.cast(DType::F64)?.to_scalar::<f64>()?;
-    c.update(value, y, &y_pred, added_metrics(model))
+    c.update(value, y, &y_pred, added_metrics(model, per_output))
 }
 
 fn evaluate_loop<M: Model + ?Sized>(
@@ -486,11 +637,22 @@ fn evaluate_loop<M: Model + ?Sized>(
 fn traced_train_step<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
-    x: &Tensor,
-    y: &Tensor,
+    x: &[Tensor],
+    y: &[Tensor],
 ) -> Result<Option<GraphDef>> {
+    let names = |prefix: &str, n: usize| match n {
+        1 => vec![prefix.to_string()],
+        n => (0..n).map(|i| format!("{prefix}_{i}")).collect::<Vec<_>>(),
+    };
+    let (x_names, y_names) = (names("x", x.len()), names("y", y.len()));
+    let feeds: Vec<(&str, &Tensor)> = x_names
+        .iter()
+        .chain(&y_names)
+        .map(String::as_str)
+        .zip(x.iter().chain(y))
+        .collect();
     let mut stepped = Ok(());
-    let traced = trace_graph(&[("x", x), ("y", y)], || {
+    let traced = trace_graph(&feeds, || {
         stepped = train_step(model, c, x, y);
         Ok(())
     });
@@ -517,9 +679,9 @@ fn fit_loop<M: Model + ?Sized>(
     model: &mut M,
     c: &mut Compiled,
     batches: &mut dyn Batches,
+    validation: Option<Batch>,
     mut options: FitOptions<'_>,
 ) -> Result<History> {
-    let validation = options.validation_data.take();
     let steps = batches.steps().unwrap_or(0);
     let mut history = History::default();
     let mut bar = ProgressBar::new();

@@ -132,11 +132,6 @@ pub(crate) fn shape_vector(shape: &ferroflow_tensor::Shape) -> Tensor {
     int32_vector(shape.dims().iter().map(|&d| d as i64))
 }
 
-/// A shape as TF's int32 `shape`/`dims` input (for [`OpDef::tf_inputs`]).
-pub(crate) fn shape_vector(shape: &ferroflow_tensor::Shape) -> Tensor {
-    int32_vector(shape.dims().iter().map(|&d| d as i64))
-}
-
 /// The object-safe face of an [`OpDef`], stored by tapes and graph nodes.
 pub trait Op: Send + Sync + fmt::Debug + 'static {
     fn op_type(&self) -> &'static str;

@@ -63,7 +63,8 @@ pub trait Loss {
     /// The Keras class (`SparseCategoricalCrossentropy`).
     fn class_name(&self) -> &'static str;
     /// The constructor arguments, like `loss.get_config()`: `name`,
-    /// `reduction`, `from_logits` and the loss's own (Huber's `delta`).
+    /// `reduction`, `from_logits` (for the cross-entropies, which take
+    /// it) and the loss's own (Huber's `delta`).
     fn get_config(&self) -> Value;
     /// The reduction.
     fn reduction(&self) -> LossReduction;
@@ -187,8 +188,12 @@ macro_rules! impl_loss {
                 let mut config = json!({
                     "name": self.name(),
                     "reduction": self.reduction.name(),
-                    "from_logits": self.from_logits,
                 });
+                // Keras's cross-entropies take `from_logits`; the others
+                // take no such argument.
+                if self.from_logits || Self::NAME.ends_with("crossentropy") {
+                    config["from_logits"] = json!(self.from_logits);
+                }
                 for (key, value) in self.own_config() {
                     config[key] = value;
                 }

@@ -314,6 +314,7 @@ impl KerasOptimizer {
         let mut config = keras.config.clone();
         config["name"] = json!(keras.class_name);
         config["learning_rate"] = json!(self.lr.get());
+        config["is_legacy_optimizer"] = json!(false);
         Ok(json!({
             "module": "keras.optimizers",
             "class_name": keras.class_name,

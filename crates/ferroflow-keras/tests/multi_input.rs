@@ -108,7 +108,10 @@ fn data_by_name_matches_data_by_position() {
     };
     assert_eq!(weights(&by_list), weights(&by_name));
     assert_eq!(
-        by_list.test_on_batch(&[a.clone(), b.clone()], &y).unwrap().0,
+        by_list
+            .test_on_batch(&[a.clone(), b.clone()], &y)
+            .unwrap()
+            .0,
         by_name.test_on_batch(&[("a", a), ("b", b)], &y).unwrap().0
     );
 }
@@ -146,7 +149,9 @@ fn several_outputs_sum_their_losses_and_log_each() {
     let mut m = Functional::new();
     let xa = m.named_input(&[Some(3)], "a");
     let xb = m.named_input(&[Some(2)], "b");
-    let ab = m.apply(Box::new(Concatenate::new(-1)), &[&xa, &xb]).unwrap();
+    let ab = m
+        .apply(Box::new(Concatenate::new(-1)), &[&xa, &xb])
+        .unwrap();
     let sum = Dense::new(1);
     let sum_name = sum.core().name().to_string();
     let diff = Dense::new(1);

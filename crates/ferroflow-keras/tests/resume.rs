@@ -175,6 +175,10 @@ fn the_state_sits_under_tf_keras_keys() {
     assert_eq!(loss["class_name"], "Huber");
     assert_eq!(loss["config"]["delta"], 0.7);
     assert_eq!(config["compile_config"]["metrics"][0], "mean_squared_error");
+    // tools/check_keras_optimizer_state.py restores this model in tf-keras.
+    if let Some(out) = std::env::var_os("FERROFLOW_RESUME_DIR").map(PathBuf::from) {
+        save_model(&mut m, out.join("saved")).unwrap();
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -239,7 +239,7 @@ impl KerasOptimizer {
     /// `tf.keras.optimizers.deserialize(config)`: `{"class_name": "Adam",
     /// "config": {"learning_rate": ..., "beta_1": ..., ...}}` as
     /// [`KerasOptimizer::get_config`] writes it (or tf-keras does; keys
-    /// left out take Keras's defaults).
+    /// left out take Keras's defaults), or a name for [`get`].
     ///
     /// ```
     /// use ferroflow_keras::optimizers::KerasOptimizer;
@@ -249,6 +249,9 @@ impl KerasOptimizer {
     /// assert_eq!(opt.get_config().unwrap()["config"]["momentum"], 0.9);
     /// ```
     pub fn from_config(config: &Value) -> Result<Self> {
+        if let Some(name) = config.as_str() {
+            return get(name);
+        }
         let class_name = config["class_name"].as_str().unwrap_or_default();
         let c = &config["config"];
         let bad = |key: &str| {

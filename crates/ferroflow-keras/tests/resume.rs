@@ -7,7 +7,7 @@ use ferroflow_core::optimizers::{
 };
 use ferroflow_core::prelude::*;
 use ferroflow_io::bundle::BundleReader;
-use ferroflow_keras::callbacks::ModelCheckpoint;
+use ferroflow_keras::callbacks::{LearningRateScheduler, ModelCheckpoint};
 use ferroflow_keras::layers::{BatchNormalization, Dense};
 use ferroflow_keras::losses::Huber;
 use ferroflow_keras::optimizers::KerasOptimizer;
@@ -213,18 +213,28 @@ fn model_checkpoint_saves_the_optimizer_state_with_the_model() {
     let mut m = model(KerasOptimizer::new(Adam::new(0.05)).unwrap());
     let (x, y) = batch(0);
     let mut checkpoint = ModelCheckpoint::new(dir.join("model.{epoch:02d}").to_str().unwrap());
+    // The rate a callback sets after fit began is the one saved.
+    let lr = m
+        .compiled()
+        .as_ref()
+        .unwrap()
+        .optimizer()
+        .learning_rate()
+        .clone();
+    let mut schedule = LearningRateScheduler::new(lr, |epoch, _| 0.01 * (epoch + 1) as f64);
     let options = FitOptions {
         epochs: 2,
         batch_size: 2,
         verbose: 0,
         shuffle: false,
-        callbacks: vec![&mut checkpoint],
+        callbacks: vec![&mut schedule, &mut checkpoint],
         ..Default::default()
     };
     m.fit(&x, &y, options).unwrap();
     let mut loaded = load_model(dir.join("model.02")).unwrap();
     let c = loaded.compiled().as_ref().unwrap();
     assert_eq!(c.optimizer().iterations(), 4);
+    assert_eq!(c.optimizer().learning_rate().get(), 0.02);
     let (x, y) = batch(1);
     m.train_on_batch(&x, &y).unwrap();
     loaded.train_on_batch(&x, &y).unwrap();

@@ -93,11 +93,9 @@ pub(crate) fn model_config<M: Model + ?Sized>(
 /// was made).
 pub(crate) fn write_model(dir: &Path, config: &Value, weights: &ModelWeights) -> Result<()> {
     let mut config = config.clone();
-    if let Some(optimizer) = &weights.optimizer {
-        let lr = &mut config["compile_config"]["optimizer"]["config"]["learning_rate"];
-        if !lr.is_null() {
-            *lr = json!(optimizer.learning_rate.get());
-        }
+    let lr = config.pointer_mut("/compile_config/optimizer/config/learning_rate");
+    if let (Some(lr), Some(optimizer)) = (lr, &weights.optimizer) {
+        *lr = json!(optimizer.learning_rate.get());
     }
     if dir.exists() && !dir.join(CONFIG_FILE).is_file() && !is_empty_dir(dir) {
         return Err(Error::invalid(

@@ -6,6 +6,7 @@
 //! output argument names of the node's TensorFlow op (`op_args.rs`), and
 //! the function's inputs by their argument names.
 
+use super::call::{is_call, FunctionCall};
 use super::op_args::output_args;
 use super::{node_defs, shape_proto};
 use crate::control_flow::{FuncGraph, If, While};
@@ -312,36 +313,52 @@ pub(super) fn control_flow_attrs(
             output_shapes,
         }));
     }
+    if let Some(op) = op.downcast_ref::<FunctionCall>() {
+        let f = library.add(&op.f, &node.name, "call", 0)?;
+        let empty = || AttrProto::string(b"");
+        let attrs = vec![
+            ("Tin", types(input_specs)),
+            ("Tout", types(&node.outputs)),
+            ("f", AttrProto::func(f)),
+            ("config", empty()),
+            ("config_proto", empty()),
+            ("executor_type", empty()),
+        ];
+        return Ok(Some(ControlFlowAttrs {
+            attrs,
+            output_shapes: shapes(&node.outputs),
+        }));
+    }
     Ok(None)
 }
 
-/// True for the TF op types imported by [`import_op`].
-pub(super) fn is_control_flow(op_type: &str) -> bool {
-    matches!(op_type, "If" | "StatelessIf" | "While" | "StatelessWhile")
+/// The function of `library` named `name`.
+fn library_function<'a>(
+    library: Option<&'a FunctionDefLibrary>,
+    name: &str,
+) -> Option<&'a FunctionDef> {
+    library
+        .into_iter()
+        .flat_map(|l| &l.function)
+        .find(|f| f.signature.as_ref().is_some_and(|s| s.name == name))
 }
 
-/// The `If` or `While` op of a `NodeDef` whose functions are in `library`,
-/// their graphs imported as child graphs of `graph`.
+/// True for the TF op types imported by [`import_op`]: `If`, `While`,
+/// calls, and nodes whose op type is a function of `library`.
+pub(super) fn is_function_op(op_type: &str, library: Option<&FunctionDefLibrary>) -> bool {
+    is_control_flow_op(op_type) || is_call(op_type) || library_function(library, op_type).is_some()
+}
+
+/// The `If`, `While` or [`FunctionCall`] op of a `NodeDef` whose
+/// functions are in `library`, their graphs imported as child graphs of
+/// `graph`.
 pub(super) fn import_op(
     graph: &Graph,
     def: &NodeDef,
     library: Option<&FunctionDefLibrary>,
 ) -> Result<Arc<dyn Op>> {
-    let func = |key: &str| -> Result<FuncGraph> {
-        let name = match def.attr.get(key).and_then(|a| a.value.as_ref()) {
-            Some(Value::Func(f)) => &f.name,
-            _ => fail!(
-                "import_graph_def",
-                "NodeDef missing func attr '{key}' (node '{}', op {})",
-                def.name,
-                def.op
-            ),
-        };
-        let f = library
-            .into_iter()
-            .flat_map(|l| &l.function)
-            .find(|f| f.signature.as_ref().is_some_and(|s| &s.name == name));
-        match f {
+    let by_name = |name: &str| -> Result<FuncGraph> {
+        match library_function(library, name) {
             Some(f) => import_function(graph, f, library),
             None => fail!(
                 "import_graph_def",
@@ -350,7 +367,24 @@ pub(super) fn import_op(
             ),
         }
     };
-    if def.op.ends_with("If") {
+    let func = |key: &str| -> Result<FuncGraph> {
+        match def.attr.get(key).and_then(|a| a.value.as_ref()) {
+            Some(Value::Func(f)) => by_name(&f.name),
+            _ => fail!(
+                "import_graph_def",
+                "NodeDef missing func attr '{key}' (node '{}', op {})",
+                def.name,
+                def.op
+            ),
+        }
+    };
+    if is_call(&def.op) {
+        Ok(Arc::new(FunctionCall { f: func("f")? }))
+    } else if !is_control_flow_op(&def.op) {
+        Ok(Arc::new(FunctionCall {
+            f: by_name(&def.op)?,
+        }))
+    } else if def.op.ends_with("If") {
         Ok(Arc::new(If::new(
             func("then_branch")?,
             func("else_branch")?,
@@ -360,6 +394,10 @@ pub(super) fn import_op(
         let vars = body.inputs.iter().map(|x| x.spec()).collect();
         Ok(Arc::new(While::new(func("cond")?, body, vars)))
     }
+}
+
+fn is_control_flow_op(op_type: &str) -> bool {
+    matches!(op_type, "If" | "StatelessIf" | "While" | "StatelessWhile")
 }
 
 /// A `FunctionDef` as a function graph: a child graph of `parent` with a
@@ -378,9 +416,16 @@ fn import_function(
     };
     let mut nodes = Vec::new();
     for (i, arg) in signature.input_arg.iter().enumerate() {
+        // A tensor list (`DT_VARIANT`) is a string vector in ferroflow
+        // (`ops/tensor_list.rs`), of any length.
+        let list = arg.r#type() == DataType::DtVariant;
+        let dtype = if list {
+            DataType::DtString
+        } else {
+            arg.r#type()
+        };
         let mut p = NodeDef::new(&arg.name, "Placeholder");
-        p.attr
-            .insert("dtype".into(), AttrProto::dtype(arg.r#type()));
+        p.attr.insert("dtype".into(), AttrProto::dtype(dtype));
         let shape = f
             .arg_attr
             .get(&(i as u32))
@@ -389,7 +434,7 @@ fn import_function(
                 Some(Value::List(l)) => l.shape.first().cloned(),
                 _ => None,
             });
-        if let Some(shape) = shape {
+        if let Some(shape) = shape.filter(|_| !list) {
             p.attr.insert("shape".into(), AttrProto::shape(shape));
         }
         nodes.push(p);
@@ -403,7 +448,7 @@ fn import_function(
             let input = n
                 .input
                 .iter()
-                .map(|i| graph_input(i, &by_name))
+                .map(|i| graph_input(i, &by_name, library))
                 .collect::<Result<_>>()?;
             Ok(NodeDef { input, ..n.clone() })
         })
@@ -428,7 +473,7 @@ fn import_function(
                     format!("no ret value for output '{}'", a.name),
                 )));
             };
-            let r = graph_input(r, &by_name).map_err(context)?;
+            let r = graph_input(r, &by_name, library).map_err(context)?;
             tensor(&if r.contains(':') { r } else { format!("{r}:0") })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -437,16 +482,26 @@ fn import_function(
 
 /// A function body's input string (`node:output_arg:index`, `arg`,
 /// `^node`) as a graph input string (`node:k`).
-fn graph_input(input: &str, by_name: &HashMap<&str, &NodeDef>) -> Result<String> {
+fn graph_input(
+    input: &str,
+    by_name: &HashMap<&str, &NodeDef>,
+    library: Option<&FunctionDefLibrary>,
+) -> Result<String> {
     let parts: Vec<&str> = input.split(':').collect();
     match parts.as_slice() {
         [_] => Ok(input.to_string()),
         [node, arg, index] => {
             let op = by_name.get(node).map(|n| n.op.as_str()).unwrap_or_default();
+            // A node calling a library function by name has its outputs.
+            let called = library_function(library, op).and_then(|f| f.signature.as_ref());
             let k = index
                 .parse()
                 .ok()
-                .and_then(|i| output_index(op, arg, i))
+                .and_then(|i| match called {
+                    Some(s) if i == 0 => s.output_arg.iter().position(|a| a.name == *arg),
+                    Some(_) => None,
+                    None => output_index(op, arg, i),
+                })
                 .ok_or_else(|| {
                     Error::invalid(
                         "import_graph_def",

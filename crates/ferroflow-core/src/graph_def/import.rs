@@ -632,6 +632,18 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             summary(SummaryKind::Image { max_images }, all)
         }
         "MergeSummary" => (Arc::new(MergeSummary { n }), all),
+        "EmptyTensorList" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(EmptyTensorList { element_dtype }), all)
+        }
+        "TensorListPushBack" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListPushBack { element_dtype }), all)
+        }
+        "TensorListPopBack" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListPopBack { element_dtype }), all)
+        }
         other => {
             return Err(cx.error(format!(
                 "Op type not registered '{other}' in ferroflow's import_graph_def"
@@ -685,7 +697,7 @@ impl Graph {
                 def,
                 by_name: &by_name,
             };
-            let (op, data) = if functions::is_control_flow(&def.op) {
+            let (op, data) = if functions::is_function_op(&def.op, library) {
                 let n = def.input.iter().filter(|i| !i.starts_with('^')).count();
                 (functions::import_op(self, def, library)?, (0..n).collect())
             } else {

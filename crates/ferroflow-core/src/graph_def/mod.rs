@@ -14,6 +14,7 @@
 //! assert_eq!(def.node[3].input, ["Mul", "Sum/reduction_indices"]);
 //! ```
 
+mod call;
 mod functions;
 mod import;
 mod meta;
@@ -45,7 +46,11 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
         | "If"
         | "While"
         | "IsVariableInitialized"
-        | "IdentityN" => &[],
+        | "IdentityN"
+        | "StatefulPartitionedCall"
+        | "EmptyTensorList"
+        | "TensorListPushBack"
+        | "TensorListPopBack" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "GatherNd" => &[("Tparams", 0), ("Tindices", 1)],

@@ -28,6 +28,7 @@ mod random;
 mod random_source;
 mod reduce;
 mod shape_rules;
+mod tensor_list;
 mod variable;
 
 pub use array::*;
@@ -54,4 +55,5 @@ pub use random::*;
 pub use random_source::*;
 pub use reduce::*;
 pub use shape_rules::*;
+pub use tensor_list::*;
 pub use variable::*;

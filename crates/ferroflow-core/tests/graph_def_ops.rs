@@ -1,4 +1,7 @@
-//! GraphDefs of the op catalogue beyond `saved_graphs.rs`: export of ops
+//! GraphDefs of the op catalogue beyond `saved_graphs.rs`: round trips
+//! (export, import into a new graph, same values, same nodes on export
+//! again) of every element-wise op, the array and shape ops, the nn,
+//! image, random and linear-algebra ops and their gradients; export of ops
 //! whose TensorFlow form takes constant inputs ferroflow keeps as attributes
 //! (`ScatterNd`'s shape, `Split`'s split_dim, random shapes and bounds) and
 //! of the gradient ops of a small CNN, and of reductions, logic, seeded
@@ -10,9 +13,9 @@ use ferroflow_core::custom_gradient::custom_gradient;
 use ferroflow_core::gradients::gradients;
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::ops::{
-    einsum, qr, scatter_nd, softmax_cross_entropy_with_logits,
-    sparse_softmax_cross_entropy_with_logits, Distribution, RandomShuffle, RandomStandard,
-    RandomUniformInt, StatelessRandom,
+    concat, einsum, qr, scatter_nd, softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits, stack, Distribution, Fill, OneHot, RandomShuffle,
+    RandomStandard, RandomUniformInt, Range, StatelessRandom,
 };
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
@@ -415,4 +418,196 @@ fn tf_resource_variable_graph_imports_and_runs() {
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
     }
+}
+
+/// The whole catalogue graph (nn, image, random, linear-algebra ops, their
+/// gradients, `IdentityN`) round-trips.
+#[test]
+fn catalogue_graph_round_trips_to_same_numbers() {
+    let (g, x, outs) = model();
+    assert_round_trip(&g, &[(&x, x_value())], &outs);
+}
+
+/// Exports `g`, imports it into a new graph, and checks that `outs` fed
+/// `feeds` compute the same values there, and that the imported graph
+/// exports the same (name, op type) nodes.
+fn assert_round_trip(g: &Graph, feeds: &[(&Output, Tensor)], outs: &[Output]) {
+    let def = g.to_graph_def().unwrap();
+    let copy = Graph::new();
+    let bytes = def.encode_to_vec();
+    copy.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let in_copy = |o: &Output| copy.get_tensor_by_name(&o.name()).unwrap();
+    let run = |g: &Graph, feeds: &[(&Output, Tensor)], outs: &[Output]| {
+        let fetches: Vec<&Output> = outs.iter().collect();
+        Session::new(g).run(&fetches, feeds).unwrap()
+    };
+    let copied: Vec<Output> = feeds.iter().map(|(x, _)| in_copy(x)).collect();
+    let copy_feeds: Vec<(&Output, Tensor)> = copied
+        .iter()
+        .zip(feeds)
+        .map(|(x, (_, v))| (x, v.clone()))
+        .collect();
+    let outs2: Vec<Output> = outs.iter().map(in_copy).collect();
+    let want = run(g, feeds, outs);
+    let got = run(&copy, &copy_feeds, &outs2);
+    for ((o, w), g) in outs.iter().zip(&want).zip(&got) {
+        assert_eq!(g, w, "{}", o.name());
+    }
+    let nodes = |d: &GraphDef| {
+        let mut v: Vec<(String, String)> = (d.node.iter())
+            .map(|n| (n.name.clone(), n.op.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let (before, after) = (nodes(&def), nodes(&copy.to_graph_def().unwrap()));
+    let missing: Vec<_> = before.iter().filter(|n| !after.contains(n)).collect();
+    let added: Vec<_> = after.iter().filter(|n| !before.contains(n)).collect();
+    assert_eq!(
+        (missing, added.len()),
+        (vec![], 0),
+        "re-export adds {added:?}"
+    );
+}
+
+/// The sum of every element of `outs`, as f32.
+fn total(outs: &[Output]) -> Output {
+    outs.iter()
+        .map(|o| {
+            o.cast(DType::F32)
+                .unwrap()
+                .reduce_sum(Axes::All, false)
+                .unwrap()
+        })
+        .reduce(|a, b| a.add(&b).unwrap())
+        .unwrap()
+}
+
+/// Every unary and binary element-wise op, comparisons and logic, and the
+/// gradients of their sum with respect to both operands.
+#[test]
+fn elementwise_ops_and_gradients_round_trip() {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [Some(2), Some(3)], "x").unwrap();
+    let y = g.placeholder(DType::F32, [Some(2), Some(3)], "y").unwrap();
+    let mut outs = vec![
+        x.neg(),
+        y.abs(),
+        y.sign(),
+        y.square(),
+        x.sqrt(),
+        x.rsqrt(),
+        x.exp(),
+        x.log(),
+        x.log1p(),
+        y.sigmoid(),
+        y.tanh(),
+        y.relu(),
+        y.relu6(),
+        y.elu(),
+        y.selu(),
+        y.softplus(),
+        y.leaky_relu(0.2),
+        y.sin(),
+        y.cos(),
+        x.reciprocal(),
+        y.round(),
+        y.floor(),
+        y.ceil(),
+        x.add(&y),
+        x.sub(&y),
+        x.mul(&y),
+        y.div(&x),
+        y.floor_div(&x),
+        y.floor_mod(&x),
+        x.pow(&y),
+        x.maximum(&y),
+        x.minimum(&y),
+        x.squared_difference(&y),
+        y.clip_by_value(&x.neg().unwrap(), &x),
+    ]
+    .into_iter()
+    .collect::<ferroflow_core::Result<Vec<_>>>()
+    .unwrap();
+    let (less, more) = (x.less(&y).unwrap(), x.greater(&y).unwrap());
+    let logic = [
+        x.less_equal(&y),
+        x.greater_equal(&y),
+        x.equal(&y),
+        x.not_equal(&y),
+        less.logical_and(&more),
+        less.logical_or(&more),
+        less.logical_not(),
+    ];
+    for b in logic {
+        outs.push(b.unwrap().cast(DType::F32).unwrap());
+    }
+    outs.push(less.where_(&x, &y).unwrap());
+    let grads = gradients(&[&total(&outs)], &[&x, &y], None).unwrap();
+    outs.extend(grads.into_iter().map(Option::unwrap));
+    let xv = Tensor::from([[0.5f32, 1.5, 2.0], [3.0, 0.25, 1.25]]);
+    let yv = Tensor::from([[1.0f32, -2.0, 0.5], [2.0, 0.75, -1.5]]);
+    assert_round_trip(&g, &[(&x, xv), (&y, yv)], &outs);
+}
+
+/// Array and shape ops whose TF forms take constant inputs, casts and
+/// softmax, and the gradients of their sum.
+#[test]
+fn array_ops_and_gradients_round_trip() {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [Some(2), Some(3)], "x").unwrap();
+    let ids = g.constant(Tensor::from([2i32, 0, 1]), "ids").unwrap();
+    let on = g.constant(1.0f32, "on").unwrap();
+    let off = g.constant(0.0f32, "off").unwrap();
+    let one_hot = OneHot { depth: 4, axis: -1 };
+    let nine = g.constant(9.0f32, "nine").unwrap();
+    let fill = Fill {
+        shape: Shape::from([2, 2]),
+    };
+    let range = Range {
+        start: 1.0,
+        limit: 7.0,
+        delta: 2.0,
+        dtype: DType::I32,
+    };
+    let pads = [(1, 0), (1, 1)];
+    let outs = vec![
+        concat(&[&x, &x.square().unwrap()], 1),
+        stack(&[&x, &x.neg().unwrap()], 1),
+        g.add_op1(one_hot, &[&ids, &on, &off], None),
+        g.add_op1(fill, &[&nine], None),
+        g.add_op1(range, &[], None),
+        x.pad(&pads, PadMode::Constant, 2.5),
+        x.pad(&pads, PadMode::Reflect, 0.0),
+        x.pad(&pads, PadMode::Symmetric, 0.0),
+        x.reshape(&[3, -1]),
+        x.slice(&[0, 1], &[2, -1]),
+        x.tile(&[2, 1]),
+        x.transpose(&[1, 0]),
+        x.expand_dims(0)
+            .and_then(|e| e.broadcast_to(&Shape::from([2, 2, 3]))),
+        x.expand_dims(1).and_then(|e| e.squeeze(&[1])),
+        x.shape_tensor(),
+        x.size_tensor(),
+        x.rank_tensor(),
+        x.cast(DType::I64),
+        x.gather(&ids, 1, 0),
+        x.identity(),
+        x.stop_gradient(),
+        x.zeros_like(),
+        x.ones_like(),
+        x.reverse(&[0]),
+        x.softmax(),
+        x.log_softmax(),
+        x.matmul_t(&x, false, true),
+    ]
+    .into_iter()
+    .collect::<ferroflow_core::Result<Vec<_>>>()
+    .unwrap();
+    let mut outs = outs;
+    let grads = gradients(&[&total(&outs)], &[&x], None).unwrap();
+    outs.extend(grads.into_iter().map(Option::unwrap));
+    let xv = Tensor::from([[1.0f32, -2.0, 0.5], [0.25, 3.0, -1.0]]);
+    assert_round_trip(&g, &[(&x, xv)], &outs);
 }

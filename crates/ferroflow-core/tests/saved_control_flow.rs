@@ -207,6 +207,31 @@ fn while_loop_gradients_export_as_tensor_list_loops_and_import_back() {
     }
 }
 
+/// Tensor lists check what they hold: popping an empty list and pushing a
+/// tensor of another dtype are errors in TensorFlow's words.
+#[test]
+fn tensor_list_errors() {
+    use ferroflow_core::ops::{EmptyTensorList, TensorListPopBack, TensorListPushBack};
+    let g = Graph::new();
+    let any = g.constant(Tensor::scalar(-1i32), "any").unwrap();
+    let f32_list = EmptyTensorList {
+        element_dtype: DType::F32,
+    };
+    let list = g.add_op1(f32_list, &[&any, &any], None).unwrap();
+    let push = TensorListPushBack {
+        element_dtype: DType::F32,
+    };
+    let err = g.add_op1(push, &[&list, &any], None).unwrap_err();
+    assert!(err.to_string().contains("list elements float32"), "{err}");
+    let pop = TensorListPopBack {
+        element_dtype: DType::F32,
+    };
+    let popped = g.add_op(std::sync::Arc::new(pop), &[&list, &any], None);
+    let err = Session::new(&g).run(&[&popped.unwrap()[1]], &[]);
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("Trying to pop from an empty list."), "{err}");
+}
+
 /// The gradient of a loop with an int32 counter and a captured tensor
 /// (`v = v * x + w` three times) round-trips too.
 #[test]

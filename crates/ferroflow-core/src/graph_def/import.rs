@@ -2,10 +2,11 @@
 //! registry from TensorFlow op type to constructor.
 
 use super::functions;
+use super::identity_n::IdentityN;
 use crate::graph::{Graph, NodeName, Output};
 use crate::ops::*;
 use crate::summary_ops::{MergeSummary, SummaryKind, SummaryOp};
-use crate::{Error, Op, PartialShape, Result};
+use crate::{fail, Error, Op, PartialShape, Result};
 use ferroflow_io::proto::{
     attr_value::Value, DataType, FunctionDefLibrary, GraphDef, NodeDef, TensorShapeProto,
 };
@@ -25,7 +26,7 @@ struct Ctx<'a> {
 /// are constants the op keeps as attributes, or a ref variable).
 type Built = (Arc<dyn Op>, Vec<usize>);
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     fn attr(&self, key: &str) -> Result<&Value> {
         self.def
             .attr
@@ -62,6 +63,84 @@ impl Ctx<'_> {
             Some(Value::I(i)) => Ok(*i),
             Some(_) => Err(self.error(format!("attr '{key}' is not an int"))),
         }
+    }
+
+    fn float(&self, key: &str) -> Result<f32> {
+        match self.attr(key)? {
+            Value::F(f) => Ok(*f),
+            _ => Err(self.error(format!("attr '{key}' is not a float"))),
+        }
+    }
+
+    /// The static shape of output `k` (`_output_shapes`), unknown when the
+    /// NodeDef does not carry it.
+    fn output_shape(&self, k: usize) -> PartialShape {
+        match self.attr("_output_shapes") {
+            Ok(Value::List(l)) => l
+                .shape
+                .get(k)
+                .map_or_else(PartialShape::unknown, partial_shape),
+            _ => PartialShape::unknown(),
+        }
+    }
+
+    /// `align_corners` and `half_pixel_centers` of a resize node.
+    fn corners(&self) -> Result<(bool, bool)> {
+        Ok((
+            self.bool_or("align_corners", false)?,
+            self.bool_or("half_pixel_centers", false)?,
+        ))
+    }
+
+    /// The `[height, width]` held by input `i`, a `Const` node.
+    fn const_size2(&self, i: usize) -> Result<[usize; 2]> {
+        match self.const_sizes(i)?.as_slice() {
+            &[h, w] => Ok([h, w]),
+            other => Err(self.error(format!("input #{i} must hold 2 sizes, got {other:?}"))),
+        }
+    }
+
+    /// The window of a pooling node (`ksize`, `strides`, `padding`).
+    fn pool_window(&self) -> Result<Pool2d> {
+        let w = self.window()?;
+        Ok(Pool2d {
+            ksize: self.spatial("ksize")?,
+            strides: w.strides,
+            padding: w.padding,
+        })
+    }
+
+    /// The slice of a `StridedSlice(Grad)` node: `begin`, `end`, `strides`
+    /// (inputs 1–3, `Const` nodes) and the masks.
+    fn strided_slice_spec(&self) -> Result<StridedSliceSpec> {
+        Ok(StridedSliceSpec {
+            begin: self.const_ints(1)?,
+            end: self.const_ints(2)?,
+            strides: self.const_ints(3)?,
+            begin_mask: self.int_or("begin_mask", 0)?,
+            end_mask: self.int_or("end_mask", 0)?,
+            ellipsis_mask: self.int_or("ellipsis_mask", 0)?,
+            new_axis_mask: self.int_or("new_axis_mask", 0)?,
+            shrink_axis_mask: self.int_or("shrink_axis_mask", 0)?,
+        })
+    }
+
+    /// The tensor whose shape input `i` is: input `i` must be a `Shape`
+    /// node (as TF's gradient and ferroflow's export write
+    /// `StridedSliceGrad`'s `shape`).
+    fn shaped_input(&self, i: usize) -> Result<&'a str> {
+        let def: &'a NodeDef = self.def;
+        def.input
+            .get(i)
+            .and_then(|n| self.by_name.get(node_name(n)))
+            .filter(|n| n.op == "Shape")
+            .and_then(|n| n.input.first())
+            .map(String::as_str)
+            .ok_or_else(|| {
+                self.error(format!(
+                    "input #{i} must be a Shape node to import this op (ferroflow's op takes the shaped tensor)"
+                ))
+            })
     }
 
     fn shape(&self, key: &str) -> Result<PartialShape> {
@@ -267,6 +346,9 @@ fn plain_ops() -> Vec<Arc<dyn Op>> {
         Arc::new(SelectV2),
         Arc::new(LogicalNot),
         Arc::new(BroadcastGradientArgs),
+        Arc::new(LogicalBinary::AND),
+        Arc::new(LogicalBinary::OR),
+        Arc::new(IdentityN),
     ]
 }
 
@@ -283,8 +365,9 @@ fn summary(kind: SummaryKind, inputs: Vec<usize>) -> Built {
     (Arc::new(SummaryOp { kind }), inputs)
 }
 
-/// The op a `NodeDef` describes, or an error naming an unknown op type.
-fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> {
+/// The op a `NodeDef` describes; `None` for an op type ferroflow does not
+/// import.
+fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Option<Built>> {
     let n = cx.def.input.iter().filter(|i| !i.starts_with('^')).count();
     let all: Vec<usize> = (0..n).collect();
     let op_type = match cx.def.op.as_str() {
@@ -293,7 +376,7 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
         other => other,
     };
     if let Some(op) = plain.get(op_type) {
-        return Ok((op.clone(), all));
+        return Ok(Some((op.clone(), all)));
     }
     let reduce = |kind| -> Result<Built> {
         if kind == ReduceKind::Sum && !cx.input_is_const(1) && !cx.bool_or("keep_dims", false)? {
@@ -563,16 +646,7 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             (Arc::new(op), Vec::new())
         }
         "StridedSlice" => {
-            let spec = StridedSliceSpec {
-                begin: cx.const_ints(1)?,
-                end: cx.const_ints(2)?,
-                strides: cx.const_ints(3)?,
-                begin_mask: cx.int_or("begin_mask", 0)?,
-                end_mask: cx.int_or("end_mask", 0)?,
-                ellipsis_mask: cx.int_or("ellipsis_mask", 0)?,
-                new_axis_mask: cx.int_or("new_axis_mask", 0)?,
-                shrink_axis_mask: cx.int_or("shrink_axis_mask", 0)?,
-            };
+            let spec = cx.strided_slice_spec()?;
             (Arc::new(StridedSlice { spec }), vec![0])
         }
         "BiasAdd" => {
@@ -598,19 +672,159 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
                 "MaxPool" => PoolKind::Max,
                 _ => PoolKind::Avg,
             };
-            let w = cx.window()?;
-            let window = Pool2d {
-                ksize: cx.spatial("ksize")?,
-                strides: w.strides,
-                padding: w.padding,
-            };
+            let window = cx.pool_window()?;
             (Arc::new(Pool { kind, window }), all)
+        }
+        "MaxPoolGrad" => {
+            let window = cx.pool_window()?;
+            (Arc::new(MaxPoolGrad { window }), all)
+        }
+        "AvgPoolGrad" => {
+            let op = AvgPoolGrad {
+                input_shape: cx.output_shape(0),
+                window: cx.pool_window()?,
+            };
+            (Arc::new(op), all)
+        }
+        "Conv2DBackpropInput"
+        | "DepthwiseConv2dNativeBackpropInput"
+        | "Conv2DBackpropFilter"
+        | "DepthwiseConv2dNativeBackpropFilter" => {
+            let kind = match op_type.starts_with("Conv2D") {
+                true => ConvKind::Dense,
+                false => ConvKind::Depthwise,
+            };
+            let window = cx.window()?.dilated(cx.spatial("dilations")?);
+            let conv = Conv { kind, window };
+            let shape = cx.output_shape(0);
+            let op: Arc<dyn Op> = if op_type.ends_with("Input") {
+                Arc::new(ConvBackpropInput {
+                    conv,
+                    input_shape: shape,
+                })
+            } else {
+                Arc::new(ConvBackpropFilter {
+                    conv,
+                    filter_shape: shape,
+                })
+            };
+            (op, all)
+        }
+        "BiasAddGrad" => {
+            cx.nhwc()?;
+            (Arc::new(BiasAddGrad), all)
+        }
+        "ResizeBilinear" | "ResizeNearestNeighbor" => {
+            let method = match op_type {
+                "ResizeBilinear" => ResizeMethod::Bilinear,
+                _ => ResizeMethod::NearestNeighbor,
+            };
+            let (align_corners, half_pixel_centers) = cx.corners()?;
+            let op = Resize {
+                method,
+                size: cx.const_size2(1)?,
+                align_corners,
+                half_pixel_centers,
+            };
+            (Arc::new(op), vec![0])
+        }
+        "ResizeBilinearGrad" => {
+            let (align_corners, half_pixel_centers) = cx.corners()?;
+            let op = ResizeBilinearGrad {
+                align_corners,
+                half_pixel_centers,
+            };
+            (Arc::new(op), all)
+        }
+        "ResizeNearestNeighborGrad" => {
+            let (align_corners, half_pixel_centers) = cx.corners()?;
+            let op = ResizeNearestNeighborGrad {
+                size: cx.const_size2(1)?,
+                align_corners,
+                half_pixel_centers,
+            };
+            (Arc::new(op), vec![0])
+        }
+        "FusedBatchNormV3" | "FusedBatchNorm" => {
+            cx.nhwc()?;
+            let op = FusedBatchNorm {
+                epsilon: cx.float("epsilon")?,
+                training: cx.bool_or("is_training", true)?,
+            };
+            (Arc::new(op), all)
+        }
+        "FusedBatchNormGradV3" => {
+            cx.nhwc()?;
+            let op = FusedBatchNormGrad {
+                epsilon: cx.float("epsilon")?,
+                training: cx.bool_or("is_training", true)?,
+            };
+            // `reserve_space_3` (input #5) is not used.
+            (Arc::new(op), (0..5).collect())
+        }
+        "SoftmaxCrossEntropyWithLogits" => {
+            let op = SoftmaxCrossEntropy {
+                sparse_labels: None,
+            };
+            (Arc::new(op), all)
+        }
+        "SparseSoftmaxCrossEntropyWithLogits" => {
+            let op = SoftmaxCrossEntropy {
+                sparse_labels: Some(cx.dtype("Tlabels")?),
+            };
+            (Arc::new(op), all)
+        }
+        "Pack" => (
+            Arc::new(Pack {
+                axis: cx.int_or("axis", 0)?,
+            }),
+            all,
+        ),
+        "Unpack" => {
+            let num = usize::try_from(cx.int_or("num", 0)?)
+                .map_err(|_| cx.error("num must not be negative".into()))?;
+            let op = Unpack {
+                num,
+                axis: cx.int_or("axis", 0)?,
+            };
+            (Arc::new(op), all)
+        }
+        "Squeeze" => {
+            let axes = cx.ints("squeeze_dims").unwrap_or_default();
+            (Arc::new(Squeeze { axes }), all)
+        }
+        "RandomShuffle" => {
+            let op = RandomShuffle {
+                seed: cx.int_or("seed", 0)?,
+                seed2: cx.int_or("seed2", 0)?,
+            };
+            (Arc::new(op), all)
+        }
+        "Qr" => {
+            if cx.bool_or("full_matrices", false)? {
+                return Err(cx.error("only full_matrices=false imports".into()));
+            }
+            (Arc::new(Qr), all)
+        }
+        // TF's form takes the sliced tensor's shape; ferroflow's op takes
+        // the tensor (see `import_nodes`).
+        "StridedSliceGrad" => {
+            let spec = cx.strided_slice_spec()?;
+            (Arc::new(StridedSliceGrad { spec }), vec![0, 4])
         }
         "MatMul" => {
             let op = MatMul {
                 transpose_a: cx.bool_or("transpose_a", false)?,
                 transpose_b: cx.bool_or("transpose_b", false)?,
                 batched: false,
+            };
+            (Arc::new(op), all)
+        }
+        "BatchMatMulV2" | "BatchMatMulV3" => {
+            let op = MatMul {
+                transpose_a: cx.bool_or("adj_x", false)?,
+                transpose_b: cx.bool_or("adj_y", false)?,
+                batched: true,
             };
             (Arc::new(op), all)
         }
@@ -644,13 +858,9 @@ fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Result<Built> 
             let element_dtype = cx.dtype("element_dtype")?;
             (Arc::new(TensorListPopBack { element_dtype }), all)
         }
-        other => {
-            return Err(cx.error(format!(
-                "Op type not registered '{other}' in ferroflow's import_graph_def"
-            )))
-        }
+        _ => return Ok(None),
     };
-    Ok(built)
+    Ok(Some(built))
 }
 
 impl Graph {
@@ -692,6 +902,7 @@ impl Graph {
             .collect();
         let mut built = Vec::with_capacity(nodes.len());
         let mut data_used: HashSet<&str> = HashSet::new();
+        let mut unknown = Vec::new();
         for def in nodes {
             let cx = Ctx {
                 def,
@@ -700,10 +911,18 @@ impl Graph {
             let (op, data) = if functions::is_function_op(&def.op, library) {
                 let n = def.input.iter().filter(|i| !i.starts_with('^')).count();
                 (functions::import_op(self, def, library)?, (0..n).collect())
+            } else if let Some(built) = build(&cx, &plain)? {
+                built
             } else {
-                build(&cx, &plain)?
+                if !unknown.iter().any(|(op, _)| *op == def.op) {
+                    unknown.push((def.op.as_str(), def.name.as_str()));
+                }
+                continue;
             };
-            let data_inputs: Vec<&str> = data.iter().map(|&i| def.input[i].as_str()).collect();
+            let mut data_inputs: Vec<&str> = data.iter().map(|&i| def.input[i].as_str()).collect();
+            if def.op == "StridedSliceGrad" {
+                data_inputs[0] = cx.shaped_input(0)?;
+            }
             data_used.extend(data_inputs.iter().map(|i| node_name(i)));
             data_used.extend(
                 def.input
@@ -713,9 +932,21 @@ impl Graph {
             );
             built.push((def, op, data_inputs));
         }
-        // Constants a node keeps as attributes are not imported.
+        if !unknown.is_empty() {
+            fail!(
+                "import_graph_def",
+                "Op type not registered in ferroflow's import_graph_def: {}",
+                unknown
+                    .iter()
+                    .map(|(op, node)| format!("'{op}' (node '{node}')"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        // Constants a node keeps as attributes, and shapes it reads from
+        // the shaped tensor, are not imported.
         for (def, op, data_inputs) in built {
-            if def.op == "Const"
+            if (def.op == "Const" || def.op == "Shape")
                 && !data_used.contains(def.name.as_str())
                 && consumed(nodes, &def.name)
             {

@@ -16,6 +16,7 @@
 
 mod call;
 mod functions;
+mod identity_n;
 mod import;
 mod meta;
 mod op_args;

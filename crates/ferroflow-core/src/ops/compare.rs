@@ -59,6 +59,13 @@ pub struct LogicalBinary {
     or: bool,
 }
 
+impl LogicalBinary {
+    /// `tf.logical_and` (TF's `LogicalAnd`).
+    pub const AND: LogicalBinary = LogicalBinary { or: false };
+    /// `tf.logical_or` (TF's `LogicalOr`).
+    pub const OR: LogicalBinary = LogicalBinary { or: true };
+}
+
 impl OpDef for LogicalBinary {
     fn op_type(&self) -> &'static str {
         if self.or {

@@ -18,7 +18,8 @@
 //! let list = g.add_op1(EmptyTensorList { element_dtype: DType::F32 }, &[&any, &any], None).unwrap();
 //! let x = g.constant(Tensor::from([1.0f32, 2.0]), "x").unwrap();
 //! let list = g.add_op1(TensorListPushBack { element_dtype: DType::F32 }, &[&list, &x], None).unwrap();
-//! let popped = g.add_op(TensorListPopBack { element_dtype: DType::F32 }, &[&list, &any], None).unwrap();
+//! let pop = TensorListPopBack { element_dtype: DType::F32 };
+//! let popped = g.add_op(std::sync::Arc::new(pop), &[&list, &any], None).unwrap();
 //! let out = Session::new(&g).run(&[&popped[1]], &[]).unwrap();
 //! assert_eq!(out[0], Tensor::from([1.0f32, 2.0]));
 //! ```

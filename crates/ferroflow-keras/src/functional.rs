@@ -4,6 +4,7 @@
 use crate::layer::{unique_name, Layer};
 use crate::layers::{self, input_batch_shape, Input};
 use crate::model::{Compiled, Model};
+use ferroflow_core::graph::Output;
 use ferroflow_core::{Error, Result};
 use ferroflow_tensor::Tensor;
 use serde_json::{json, Value};
@@ -149,6 +150,47 @@ impl Functional {
 
     /// Runs the DAG on one tensor per input; one tensor per output.
     pub fn call_multi(&mut self, inputs: &[&Tensor], training: bool) -> Result<Vec<Tensor>> {
+        self.run(inputs, |layer, args| {
+            layer.core().clear_added();
+            let _scope = ferroflow_core::trace::name_scope(layer.core().name());
+            layer.call_multi(args, training)
+        })
+    }
+
+    /// Runs the DAG on graph tensors, one per input, like calling a Keras
+    /// functional model on placeholders in a TF1 graph: each layer's ops go
+    /// under its name scope and its weights become variables of the graph,
+    /// starting from their eager values (see [`crate::Sequential::call_graph`]).
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::{Dense, Merge};
+    /// use ferroflow_keras::Functional;
+    /// let mut m = Functional::new();
+    /// let x = m.input(&[Some(4)]);
+    /// let h = m.apply(Box::new(Dense::new(4).activation("relu")), &[&x]).unwrap();
+    /// let y = m.apply(Box::new(Merge::add()), &[&x, &h]).unwrap();
+    /// m.set_outputs(&[&y]).unwrap();
+    /// let g = Graph::new();
+    /// let px = g.placeholder(DType::F32, [None, Some(4)], "x").unwrap();
+    /// let out = m.call_graph(&[&px], true).unwrap();
+    /// assert_eq!(out[0].static_shape().to_string(), "(?, 4)");
+    /// assert_eq!(g.trainable_variables().len(), 2);
+    /// ```
+    pub fn call_graph(&mut self, inputs: &[&Output], training: bool) -> Result<Vec<Output>> {
+        self.run(inputs, |layer, args| {
+            layer.apply_graph_multi(args, training)
+        })
+    }
+
+    /// Runs the DAG on one handle per input with `call` (a layer and its
+    /// arguments); one handle per output.
+    fn run<H: Clone>(
+        &mut self,
+        inputs: &[&H],
+        mut call: impl FnMut(&mut dyn Layer, &[&H]) -> Result<H>,
+    ) -> Result<Vec<H>> {
         if inputs.len() != self.inputs.len() || self.outputs.is_empty() {
             return Err(Error::invalid(
                 "Functional",
@@ -160,25 +202,22 @@ impl Functional {
                 ),
             ));
         }
-        let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
-        for (&node, x) in self.inputs.iter().zip(inputs) {
-            let layer = &mut self.layers[self.nodes[node].layer];
-            layer.core().clear_added();
-            values[node] = Some(layer.call(x, training)?);
+        let mut values: Vec<Option<H>> = vec![None; self.nodes.len()];
+        for (&node, &x) in self.inputs.iter().zip(inputs) {
+            let layer = self.layers[self.nodes[node].layer].as_mut();
+            values[node] = Some(call(layer, &[x])?);
         }
         for (i, node) in self.nodes.iter().enumerate() {
             if node.inputs.is_empty() {
                 continue;
             }
-            let args: Vec<&Tensor> = node
+            let args: Vec<&H> = node
                 .inputs
                 .iter()
                 .map(|&j| values[j].as_ref().expect("nodes are stored in call order"))
                 .collect();
-            let layer = &self.layers[node.layer];
-            layer.core().clear_added();
-            let _scope = ferroflow_core::trace::name_scope(layer.core().name());
-            values[i] = Some(layer.call_multi(&args, training)?);
+            let value = call(self.layers[node.layer].as_mut(), &args)?;
+            values[i] = Some(value);
         }
         Ok(self
             .outputs

@@ -371,13 +371,11 @@ pub trait Layer {
     }
     /// Calls on several inputs (merge layers override this).
     fn call_multi(&self, inputs: &[&Tensor], training: bool) -> Result<Tensor> {
-        match inputs {
-            [one] => self.call(one, training),
-            _ => Err(self.core().error(format!(
-                "expects 1 input, but it received {} input tensors",
-                inputs.len()
-            ))),
-        }
+        self.call(single_input(self.core(), inputs)?, training)
+    }
+    /// Calls on several graph tensors (merge layers override this).
+    fn call_multi_graph(&self, inputs: &[&Output], training: bool) -> Result<Output> {
+        self.call_graph(single_input(self.core(), inputs)?, training)
     }
 
     /// Builds the layer unless built, returning its output shape.
@@ -421,11 +419,38 @@ pub trait Layer {
     /// assert_eq!(y.name(), "out/BiasAdd:0");
     /// ```
     fn apply_graph(&mut self, x: &Output, training: bool) -> Result<Output> {
-        self.build_for(&x.static_shape())?;
+        self.apply_graph_multi(&[x], training)
+    }
+
+    /// [`Layer::apply_graph`] on several graph tensors of one graph (merge
+    /// layers), like `layer([a, b])` in a TF1 graph.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::Concatenate;
+    /// use ferroflow_keras::Layer;
+    /// let g = Graph::new();
+    /// let a = g.placeholder(DType::F32, [None, Some(2)], "a").unwrap();
+    /// let b = g.placeholder(DType::F32, [None, Some(3)], "b").unwrap();
+    /// let y = Concatenate::new(-1).apply_graph_multi(&[&a, &b], false).unwrap();
+    /// assert_eq!(y.static_shape().to_string(), "(?, 5)");
+    /// ```
+    fn apply_graph_multi(&mut self, inputs: &[&Output], training: bool) -> Result<Output> {
+        let Some(first) = inputs.first() else {
+            return Err(self.core().error("was called on no input tensors"));
+        };
+        if !self.core().built() {
+            let shapes = inputs
+                .iter()
+                .map(|x| batchless_dims(self.core(), &x.static_shape()))
+                .collect::<Result<Vec<_>>>()?;
+            self.build_once_multi(&shapes)?;
+        }
         // The variables first, so that the call's scope does not prefix them.
-        self.core().graph_variables(x.graph())?;
-        let _scope = x.graph().name_scope(self.core().name());
-        self.call_graph(x, training)
+        self.core().graph_variables(first.graph())?;
+        let _scope = first.graph().name_scope(self.core().name());
+        self.call_multi_graph(inputs, training)
     }
 
     /// Builds unless built, for inputs of `shape` (any batch size).
@@ -433,15 +458,7 @@ pub trait Layer {
         if self.core().built() {
             return Ok(());
         }
-        let Some(dims) = shape.dims() else {
-            return Err(self
-                .core()
-                .error("the input's rank must be known to build the layer"));
-        };
-        let mut dims = dims.to_vec();
-        if let Some(batch) = dims.first_mut() {
-            *batch = None;
-        }
+        let dims = batchless_dims(self.core(), shape)?;
         self.build_once(&dims).map(|_| ())
     }
 
@@ -463,6 +480,30 @@ pub trait Layer {
             .iter()
             .map(|w| w.shape().num_elements())
             .sum()
+    }
+}
+
+/// `shape`'s dims with the batch unknown (what a layer is built for); an
+/// unknown rank is an error naming `core`'s layer.
+fn batchless_dims(core: &LayerCore, shape: &PartialShape) -> Result<Vec<Option<usize>>> {
+    let Some(dims) = shape.dims() else {
+        return Err(core.error("the input's rank must be known to build the layer"));
+    };
+    let mut dims = dims.to_vec();
+    if let Some(batch) = dims.first_mut() {
+        *batch = None;
+    }
+    Ok(dims)
+}
+
+/// The one input of a single-input layer called on a list.
+fn single_input<'a, H>(core: &LayerCore, inputs: &[&'a H]) -> Result<&'a H> {
+    match inputs {
+        [one] => Ok(one),
+        _ => Err(core.error(format!(
+            "expects 1 input, but it received {} input tensors",
+            inputs.len()
+        ))),
     }
 }
 

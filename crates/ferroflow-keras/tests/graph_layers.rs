@@ -1,17 +1,19 @@
 //! Keras layers inside TF1-style graphs: the same forward code as eager
 //! calls, weights as graph variables named Keras's way, training with a
-//! core graph optimizer in a `Session`, and graph == eager for the same
-//! weights.
+//! core graph optimizer in a `Session` (the seeds' CNN on Fashion-MNIST
+//! with an unknown batch; a functional residual block), and graph == eager
+//! for the same weights.
 
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::optimizers::{Adam, Optimizer};
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
+use ferroflow_io::datasets::fashion_mnist;
 use ferroflow_keras::layers::{
-    Activation, BatchNormalization, Conv2D, Dense, Dropout, Embedding, Flatten, Input, Lambda,
-    Pooling2D, ReLU, Softmax,
+    Activation, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Embedding, Flatten, Input,
+    Lambda, Merge, Pooling2D, ReLU, Softmax,
 };
-use ferroflow_keras::{Layer, Sequential, UPDATE_OPS};
+use ferroflow_keras::{Functional, Layer, Model, Sequential, UPDATE_OPS};
 
 /// 12 images of 6×6×1, each bright in one third of its rows; the label is
 /// that third.
@@ -121,7 +123,6 @@ fn graph_and_eager_outputs_agree_for_the_same_weights() {
     ]);
     // Build eagerly, then make the graph: its variables start from the
     // eager weights.
-    use ferroflow_keras::Model;
     let eager_infer = model.call(&x, false).unwrap();
     let g = Graph::new();
     // (Pooling's shape rule keeps the spatial dims only for a known batch.)
@@ -194,15 +195,132 @@ fn frozen_layers_and_errors_in_graphs() {
     let mut lambda = Lambda::new(|x| x.relu());
     assert!(err(lambda.apply_graph(&px, false))
         .contains("Lambda layers cannot be called on graph tensors yet"));
-    // Dropout draws need the whole shape.
-    let mut dropout = Dropout::new(0.5);
-    assert!(err(dropout.apply_graph(&px, true)).contains("must be fully known"));
+    // Merge layers want a list; a single-input layer wants one tensor.
+    assert_eq!(
+        err(Merge::add().apply_graph(&px, false)),
+        "layer 'add': A merge layer should be called on a list of inputs."
+    );
+    let p4 = g.placeholder(DType::F32, [None, Some(4)], "p4").unwrap();
+    assert_eq!(
+        err(Merge::multiply().apply_graph_multi(&[&px, &p4], false)),
+        "layer 'multiply': Inputs must have the same shape; got [None, Some(5)] and [None, Some(4)]"
+    );
+    assert_eq!(
+        err(Dense::new(1)
+            .name("single")
+            .apply_graph_multi(&[&px, &px], false)),
+        "layer 'single': expects 1 input, but it received 2 input tensors"
+    );
+}
+
+#[test]
+fn dropout_with_an_unknown_batch_draws_at_the_run_time_shape() {
+    let x = Tensor::from_vec((1..=24).map(|v| v as f32).collect::<Vec<_>>(), [6, 4]).unwrap();
+    // The same seeds with a known and an unknown batch: the same mask.
+    let run = |batch: Option<usize>| {
+        let g = Graph::new();
+        g.set_random_seed(Some(5));
+        let px = g.placeholder(DType::F32, [batch, Some(4)], "x").unwrap();
+        let y = Dropout::new(0.5).seed(2).apply_graph(&px, true).unwrap();
+        assert_eq!(y.static_shape().dims().unwrap()[1], Some(4));
+        let session = Session::new(&g);
+        let feeds = [(&px, x.clone())];
+        let first = session.run(&[&y], &feeds).unwrap().remove(0);
+        let second = session.run(&[&y], &feeds).unwrap().remove(0);
+        (g, first, second)
+    };
+    let (g, dynamic, next) = run(None);
+    let (_, known, known_next) = run(Some(6));
+    assert!(g.get_operation_by_name("dropout/Shape").is_ok());
+    assert_eq!(dynamic, known);
+    assert_eq!(next, known_next);
+    // Each run draws a new mask; kept values are scaled by 2.
+    assert_ne!(dynamic, next);
+    let (kept, input) = (dynamic.to_vec::<f32>().unwrap(), x.to_vec::<f32>().unwrap());
+    assert!(kept
+        .iter()
+        .zip(&input)
+        .all(|(&k, &v)| k == 0.0 || k == 2.0 * v));
+    assert!(kept.contains(&0.0) && kept.iter().any(|&k| k != 0.0));
+}
+
+/// A residual block with two inputs and two outputs: `h = dense(a)`,
+/// `r = a + h`, `m = r * b`, `out = dense(concat(r, m))`; outputs `out`, `r`.
+fn residual_model() -> Functional {
+    let mut m = Functional::new();
+    let a = m.input(&[Some(4)]);
+    let b = m.input(&[Some(4)]);
+    let h = m
+        .apply(Box::new(Dense::new(4).activation("tanh")), &[&a])
+        .unwrap();
+    let r = m.apply(Box::new(Merge::add()), &[&a, &h]).unwrap();
+    let p = m.apply(Box::new(Merge::multiply()), &[&r, &b]).unwrap();
+    let c = m.apply(Box::new(Concatenate::new(-1)), &[&r, &p]).unwrap();
+    let out = m.apply(Box::new(Dense::new(3)), &[&c]).unwrap();
+    m.set_outputs(&[&out, &r]).unwrap();
+    m
+}
+
+#[test]
+fn functional_residual_block_in_a_graph_equals_eager_and_trains() {
+    let a = Tensor::from_vec(
+        (0..32)
+            .map(|v| ((v * 7) % 11) as f32 / 11.0 - 0.5)
+            .collect::<Vec<_>>(),
+        [8, 4],
+    )
+    .unwrap();
+    let b = Tensor::from_vec(
+        (0..32)
+            .map(|v| ((v * 5) % 13) as f32 / 13.0)
+            .collect::<Vec<_>>(),
+        [8, 4],
+    )
+    .unwrap();
+    let labels = Tensor::from_vec((0..8).map(|i| i % 3).collect::<Vec<i32>>(), [8]).unwrap();
+    let mut model = residual_model();
+    let eager = model.call_multi(&[&a, &b], false).unwrap();
+
+    let g = Graph::new();
+    let pa = g.placeholder(DType::F32, [None, Some(4)], "a").unwrap();
+    let pb = g.placeholder(DType::F32, [None, Some(4)], "b").unwrap();
+    let py = g.placeholder(DType::I32, [None], "y").unwrap();
+    let outs = model.call_graph(&[&pa, &pb], true).unwrap();
+    assert_eq!(outs.len(), 2);
+    assert_eq!(outs[0].static_shape().to_string(), "(?, 3)");
+    assert_eq!(outs[1].static_shape().to_string(), "(?, 4)");
+    let concat = g.get_operation_by_name("concatenate/concat").unwrap();
+    assert_eq!(
+        concat.output(0).unwrap().static_shape().to_string(),
+        "(?, 8)"
+    );
+    assert_eq!(g.trainable_variables().len(), 4);
+    assert_eq!(
+        outs[1].name(),
+        format!("{}/Add:0", model.layers()[3].core().name())
+    );
+    let loss = mean_loss(&py, &outs[0]);
+    let train = Adam::new(0.05).graph().minimize(&loss, None, None).unwrap();
+    let session = Session::new(&g);
+    let init = g.global_variables_initializer().unwrap();
+    session.run_targets(&[&init], &[], &[]).unwrap();
+    let feeds = [(&pa, a.clone()), (&pb, b.clone()), (&py, labels)];
+    let graph = session.run(&[&outs[0], &outs[1]], &feeds[..2]).unwrap();
+    for (g_out, e_out) in graph.iter().zip(&eager) {
+        assert!(g_out.allclose(e_out, 1e-6, 1e-6));
+    }
+    let losses: Vec<f32> = (0..30)
+        .map(|_| {
+            let out = session.run_targets(&[&train], &[&loss], &feeds).unwrap();
+            out[0].to_scalar::<f32>().unwrap()
+        })
+        .collect();
+    assert!(losses[29] < 0.5 * losses[0], "losses {losses:?}");
 }
 
 #[test]
 fn shape_layers_in_graphs_equal_eager() {
     use ferroflow_keras::layers::{GlobalPooling2D, Permute, Reshape, ZeroPadding2D};
-    use ferroflow_keras::Model;
     let x = Tensor::from_vec(
         (0..48).map(|v| v as f32 / 7.0).collect::<Vec<_>>(),
         [2, 3, 4, 2],
@@ -245,5 +363,80 @@ fn shape_layers_in_graphs_equal_eager() {
     assert_eq!(
         model.call_graph(&wrong, false).unwrap_err().to_string(),
         "layer 'input': expected examples of shape [Some(3)] (batch first), got (?, 4)"
+    );
+}
+
+/// conv 32 5×5 → pool → conv 64 5×5 → pool → flatten → dense 1024 →
+/// dropout 0.5 → dense 10.
+fn seeds_cnn() -> Sequential {
+    Sequential::new(vec![
+        Box::new(Conv2D::new(32, [5, 5]).padding("same").activation("relu")),
+        Box::new(Pooling2D::max([2, 2])),
+        Box::new(Conv2D::new(64, [5, 5]).padding("same").activation("relu")),
+        Box::new(Pooling2D::max([2, 2])),
+        Box::new(Flatten::new()),
+        Box::new(Dense::new(1024).activation("relu")),
+        Box::new(Dropout::new(0.5).seed(7)),
+        Box::new(Dense::new(10)),
+    ])
+}
+
+/// Examples `lo..lo + n` of the embedded test split: images in `[0, 1]` as
+/// `[n, 28, 28, 1]`, labels int32.
+fn batch(lo: usize, n: usize) -> (Tensor, Tensor) {
+    let data = fashion_mnist::embedded_test().unwrap();
+    let pixels = &data.images.as_slice::<u8>().unwrap()[lo * 784..(lo + n) * 784];
+    let images = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
+    let labels = data.labels.as_slice::<u8>().unwrap()[lo..lo + n]
+        .iter()
+        .map(|&l| i32::from(l))
+        .collect();
+    (
+        Tensor::from_vec(images, [n, 28, 28, 1]).unwrap(),
+        Tensor::from_vec(labels, [n]).unwrap(),
+    )
+}
+
+#[test]
+fn seeds_cnn_trains_in_a_session_with_an_unknown_batch() {
+    let g = Graph::new();
+    g.set_random_seed(Some(1));
+    let x = g
+        .placeholder(DType::F32, [None, Some(28), Some(28), Some(1)], "x")
+        .unwrap();
+    let y = g.placeholder(DType::I32, [None], "y").unwrap();
+    let mut model = seeds_cnn();
+    let logits = model.call_graph(&x, true).unwrap();
+    assert_eq!(logits.static_shape().to_string(), "(?, 10)");
+    // The same variables, in inference mode (dropout off), for evaluation.
+    let eval_logits = model.call_graph(&x, false).unwrap();
+    assert_eq!(g.trainable_variables().len(), 8);
+    let loss = mean_loss(&y, &logits);
+    let eval_loss = mean_loss(&y, &eval_logits);
+    let train = Adam::new(1e-3).graph().minimize(&loss, None, None).unwrap();
+    let session = Session::new(&g);
+    let init = g.global_variables_initializer().unwrap();
+    session.run_targets(&[&init], &[], &[]).unwrap();
+
+    // Training batches of 16 and a held-out batch of 32 (a different batch
+    // size through the same placeholder).
+    let (held_x, held_y) = batch(9000, 32);
+    let held = [(&x, held_x), (&y, held_y)];
+    let before = session.run(&[&eval_loss], &held).unwrap()[0]
+        .to_scalar::<f32>()
+        .unwrap();
+    for step in 0..8 {
+        let (bx, by) = batch(step * 16, 16);
+        let out = session
+            .run_targets(&[&train], &[&loss], &[(&x, bx), (&y, by)])
+            .unwrap();
+        assert!(out[0].to_scalar::<f32>().unwrap().is_finite());
+    }
+    let after = session.run(&[&eval_loss], &held).unwrap()[0]
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(
+        after < 0.8 * before,
+        "held-out loss {before} before training, {after} after"
     );
 }

@@ -9,7 +9,8 @@ use ferroflow_tensor::kernels::reduce::{reduce, ReduceKind};
 use ferroflow_tensor::{normalize_axis, DType, Shape, Tensor};
 use std::sync::Arc;
 
-fn int_vector(op: &str, t: &Tensor) -> Result<Vec<i64>> {
+/// The values of an int32 or int64 vector (a shape or axes input).
+pub(super) fn int_vector(op: &str, t: &Tensor) -> Result<Vec<i64>> {
     match t.dtype() {
         DType::I32 => Ok(t.as_slice::<i32>()?.iter().map(|&v| v as i64).collect()),
         DType::I64 => Ok(t.as_slice::<i64>()?.to_vec()),

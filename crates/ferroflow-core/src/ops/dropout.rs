@@ -3,9 +3,10 @@
 //! random ops of the handle's context (eager or graph).
 
 use super::{ArrayOps, CompareOps, MathOps, RandomSource};
-use crate::{fail, Error, Result};
+use crate::{fail, Result};
 
-/// Dropout on any handle that can draw random values.
+/// Dropout on any handle that can draw random values; in a graph, `x`'s
+/// shape may be partly known (the mask then takes its run-time shape).
 ///
 /// ```
 /// use ferroflow_core::prelude::*;
@@ -42,25 +43,13 @@ pub trait DropoutOps: RandomSource {
                 self.dtype()
             );
         }
-        let shape = match noise_shape {
-            Some(s) => s.to_vec(),
-            None => self
-                .static_shape()
-                .to_shape()
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "dropout",
-                        format!(
-                            "the shape of x must be fully known, got {}",
-                            self.static_shape().bracketed()
-                        ),
-                    )
-                })?
-                .dims()
-                .to_vec(),
-        };
         let scaled = self.mul(&self.scalar_like(1.0 / (1.0 - rate))?)?;
-        let draw = self.random_uniform_like(&shape, 0.0, 1.0, self.dtype(), seed)?;
+        let draw = match noise_shape {
+            Some(shape) => self.random_uniform_like(shape, 0.0, 1.0, self.dtype(), seed)?,
+            // In a graph with a partly known shape (an unknown batch), the
+            // mask takes `x`'s run-time shape, as TensorFlow's `tf.shape(x)`.
+            None => self.random_uniform_same_shape(seed)?,
+        };
         let keep = draw.greater_equal(&draw.scalar_like(rate)?)?;
         keep.where_(&scaled, &scaled.zeros_like()?)
     }

@@ -1,6 +1,7 @@
 //! Random ops: stateful draws seeded TensorFlow's way (bit-identical
 //! Philox streams), random shuffles, and stateless draws.
 
+use super::broadcast_grad::int_vector;
 use super::{check_arity, same_as_input, Accepts, MathOps};
 use crate::random::eager_op_seeds;
 use crate::{
@@ -48,18 +49,10 @@ pub struct RandomStandard {
 
 impl OpDef for RandomStandard {
     fn op_type(&self) -> &'static str {
-        match self.distribution {
-            Distribution::Uniform => "RandomUniform",
-            Distribution::Normal => "RandomStandardNormal",
-            Distribution::TruncatedNormal => "TruncatedNormal",
-        }
+        stateful_op_type(self.distribution)
     }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
-        vec![
-            ("dtype", AttrValue::Type(self.dtype)),
-            ("seed", AttrValue::Int(self.seed)),
-            ("seed2", AttrValue::Int(self.seed2)),
-        ]
+        stateful_attrs(self.dtype, self.seed, self.seed2)
     }
     fn tf_inputs(&self, _inputs: &[TensorSpec]) -> Vec<(&'static str, Tensor)> {
         vec![("shape", crate::op::shape_vector(&self.shape))]
@@ -68,16 +61,93 @@ impl OpDef for RandomStandard {
         float_draw_spec(self.op_type(), inputs, self.dtype, &self.shape)
     }
     fn compute(&self, ctx: &OpContext, _inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let stream = ctx.state.random_stream(ctx.name, self.seed, self.seed2);
-        let mut stream = stream.lock().unwrap_or_else(|e| e.into_inner());
-        let out = match self.distribution {
-            Distribution::Uniform => kernels::random_uniform(&mut stream, self.dtype, &self.shape),
-            Distribution::Normal => kernels::random_normal(&mut stream, self.dtype, &self.shape),
-            Distribution::TruncatedNormal => {
-                kernels::truncated_normal(&mut stream, self.dtype, &self.shape)
-            }
+        let (d, seeds) = (self.distribution, (self.seed, self.seed2));
+        Ok(vec![draw(ctx, d, seeds, self.dtype, &self.shape)?])
+    }
+    fn is_stateful(&self) -> bool {
+        true
+    }
+}
+
+/// TensorFlow's name of a stateful draw from `distribution`.
+fn stateful_op_type(distribution: Distribution) -> &'static str {
+    match distribution {
+        Distribution::Uniform => "RandomUniform",
+        Distribution::Normal => "RandomStandardNormal",
+        Distribution::TruncatedNormal => "TruncatedNormal",
+    }
+}
+
+/// The attributes of a stateful float draw.
+fn stateful_attrs(dtype: DType, seed: i64, seed2: i64) -> Vec<(&'static str, AttrValue)> {
+    vec![
+        ("dtype", AttrValue::Type(dtype)),
+        ("seed", AttrValue::Int(seed)),
+        ("seed2", AttrValue::Int(seed2)),
+    ]
+}
+
+/// The next `shape` values of the stream of op `ctx.name` seeded `seeds`.
+fn draw(
+    ctx: &OpContext,
+    distribution: Distribution,
+    (seed, seed2): (i64, i64),
+    dtype: DType,
+    shape: &Shape,
+) -> Result<Tensor> {
+    let stream = ctx.state.random_stream(ctx.name, seed, seed2);
+    let mut stream = stream.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(match distribution {
+        Distribution::Uniform => kernels::random_uniform(&mut stream, dtype, shape),
+        Distribution::Normal => kernels::random_normal(&mut stream, dtype, shape),
+        Distribution::TruncatedNormal => kernels::truncated_normal(&mut stream, dtype, shape),
+    }?)
+}
+
+/// [`RandomStandard`] at a shape given as its input (an int32 vector, as
+/// `tf.shape(x)` gives), for shapes known only at run time, like
+/// `tf.random.uniform(tf.shape(x))` in a graph. `shape` is what is known
+/// of it statically; the draws equal [`RandomStandard`]'s at that shape.
+#[derive(Debug, Clone)]
+pub struct RandomStandardDynamic {
+    pub distribution: Distribution,
+    pub dtype: DType,
+    pub shape: PartialShape,
+    pub seed: i64,
+    pub seed2: i64,
+}
+
+impl OpDef for RandomStandardDynamic {
+    fn op_type(&self) -> &'static str {
+        stateful_op_type(self.distribution)
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        stateful_attrs(self.dtype, self.seed, self.seed2)
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        let op = self.op_type();
+        check_arity(op, inputs, 1)?;
+        if !self.dtype.is_float() {
+            fail!(op, "dtype must be float32 or float64, got {}", self.dtype);
+        }
+        Ok(vec![TensorSpec::new(self.dtype, self.shape.clone())])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let dims = int_vector(ctx.name, inputs[0])?
+            .into_iter()
+            .map(|d| usize::try_from(d).ok())
+            .collect::<Option<Vec<usize>>>();
+        let shape = match dims.map(Shape::new) {
+            Some(s) if self.shape.is_compatible_with(&PartialShape::known(&s)) => s,
+            _ => fail!(
+                ctx.name,
+                "the shape {:?} is not a shape of {}",
+                inputs[0],
+                self.shape
+            ),
         };
-        Ok(vec![out?])
+        let (d, seeds) = (self.distribution, (self.seed, self.seed2));
+        Ok(vec![draw(ctx, d, seeds, self.dtype, &shape)?])
     }
     fn is_stateful(&self) -> bool {
         true

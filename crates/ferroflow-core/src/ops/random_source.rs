@@ -3,7 +3,7 @@
 //! random draws (dropout, random image flips and crops) are written once
 //! against [`RandomSource`].
 
-use super::{random_uniform, RandomUniformInt};
+use super::{random_uniform, ArrayOps, RandomStandardDynamic, RandomUniformInt};
 use crate::graph::Output;
 use crate::ops::Distribution;
 use crate::{Result, TensorOps};
@@ -29,6 +29,21 @@ pub trait RandomSource: TensorOps {
         dtype: DType,
         seed: Option<i64>,
     ) -> Result<Self>;
+
+    /// Floats uniform in `[0, 1)` of `self`'s dtype and run-time shape,
+    /// like `tf.random.uniform(tf.shape(x), dtype=x.dtype, seed=seed)`: in
+    /// a graph, a shape only partly known statically comes from a `Shape`
+    /// node at run time.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// let g = Graph::new();
+    /// let x = g.placeholder(DType::F32, [None, Some(3)], "x").unwrap();
+    /// let u = x.random_uniform_same_shape(Some(1)).unwrap();
+    /// assert_eq!(u.static_shape().to_string(), "(?, 3)");
+    /// ```
+    fn random_uniform_same_shape(&self, seed: Option<i64>) -> Result<Self>;
 }
 
 impl RandomSource for Tensor {
@@ -41,6 +56,9 @@ impl RandomSource for Tensor {
         seed: Option<i64>,
     ) -> Result<Tensor> {
         random_uniform(shape, minval, maxval, dtype, seed)
+    }
+    fn random_uniform_same_shape(&self, seed: Option<i64>) -> Result<Tensor> {
+        random_uniform(self.dims(), 0.0, 1.0, self.dtype(), seed)
     }
 }
 
@@ -69,5 +87,22 @@ impl RandomSource for Output {
             seed2,
         };
         g.add_op1(op, &[], None)
+    }
+    fn random_uniform_same_shape(&self, seed: Option<i64>) -> Result<Output> {
+        if let Some(shape) = self.static_shape().to_shape() {
+            return self.random_uniform_like(shape.dims(), 0.0, 1.0, self.dtype(), seed);
+        }
+        let g = self.graph();
+        let shape = self.shape_tensor()?;
+        let _scope = g.name_scope("random_uniform");
+        let (seed, seed2) = g.op_seeds(seed);
+        let op = RandomStandardDynamic {
+            distribution: Distribution::Uniform,
+            dtype: self.dtype(),
+            shape: self.static_shape(),
+            seed,
+            seed2,
+        };
+        g.add_op1(op, &[&shape], None)
     }
 }

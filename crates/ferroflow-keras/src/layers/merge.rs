@@ -1,8 +1,10 @@
-//! Merge layers: `Add`, `Multiply`, `Concatenate`, called on several inputs.
+//! Merge layers: `Add`, `Multiply`, `Concatenate`, called on several
+//! inputs, eagerly or in a graph.
 
 use super::config::layer_config;
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
+use ferroflow_core::graph::Output;
 use ferroflow_core::prelude::*;
 use ferroflow_core::Result;
 use serde_json::json;
@@ -10,6 +12,19 @@ use serde_json::json;
 /// Keras's error for a merge layer given one tensor.
 fn needs_list(core: &LayerCore) -> ferroflow_core::Error {
     core.error("A merge layer should be called on a list of inputs.")
+}
+
+/// `fn call_multi` and `fn call_multi_graph` of a merge layer whose
+/// forward pass is one generic `fn forward<H: TensorOps>(&self, inputs: &[&H])`.
+macro_rules! merge_calls {
+    () => {
+        fn call_multi(&self, inputs: &[&Tensor], _training: bool) -> Result<Tensor> {
+            self.forward(inputs)
+        }
+        fn call_multi_graph(&self, inputs: &[&Output], _training: bool) -> Result<Output> {
+            self.forward(inputs)
+        }
+    };
 }
 
 /// Which element-wise merge.
@@ -81,17 +96,22 @@ impl Layer for Merge {
         }
         Ok(first.clone())
     }
-    fn call_multi(&self, inputs: &[&Tensor], _training: bool) -> Result<Tensor> {
+    merge_calls!();
+}
+
+impl Merge {
+    /// The forward pass, eager or in a graph: the running sum or product
+    /// (shapes must agree where known).
+    fn forward<H: TensorOps>(&self, inputs: &[&H]) -> Result<H> {
         let [first, rest @ ..] = inputs else {
             return Err(needs_list(&self.core));
         };
         rest.iter().try_fold((*first).clone(), |acc, x| {
-            if x.dims() != acc.dims() {
-                return Err(self.core.error(format!(
-                    "Inputs must have the same shape; got {} and {}",
-                    acc.shape().to_tuple_string(),
-                    x.shape().to_tuple_string()
-                )));
+            let (a, b) = (acc.static_shape(), x.static_shape());
+            if !a.is_compatible_with(&b) {
+                return Err(self
+                    .core
+                    .error(format!("Inputs must have the same shape; got {a} and {b}")));
             }
             match self.op {
                 Elementwise::Add => acc.add(x),
@@ -168,11 +188,16 @@ impl Layer for Concatenate {
         }
         Ok(out)
     }
-    fn call_multi(&self, inputs: &[&Tensor], _training: bool) -> Result<Tensor> {
+    merge_calls!();
+}
+
+impl Concatenate {
+    /// The forward pass, eager or in a graph: `concat` along the axis.
+    fn forward<H: TensorOps>(&self, inputs: &[&H]) -> Result<H> {
         let Some(first) = inputs.first().filter(|_| inputs.len() >= 2) else {
             return Err(needs_list(&self.core));
         };
-        let axis = self.axis(first.rank())?;
+        let axis = self.axis(self.core.static_dims(*first)?.len())?;
         concat(inputs, axis as i64).map_err(|e| self.core.error(e))
     }
 }

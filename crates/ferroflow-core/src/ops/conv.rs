@@ -336,11 +336,18 @@ impl OpDef for Conv {
         )?])
     }
     fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        self.gradient_for(a, &[true, true])
+    }
+    fn gradient_for<H: TensorOps>(
+        &self,
+        a: GradArgs<'_, H>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<H>>> {
         let (x, w, dy) = (&a.inputs[0], &a.inputs[1], &a.grads[0]);
-        Ok(vec![
-            Some(self.input_grad(x, w, dy)?),
-            Some(self.filter_grad(x, w, dy)?),
-        ])
+        let need = |i: usize| needed.get(i).copied().unwrap_or(true);
+        let dx = need(0).then(|| self.input_grad(x, w, dy)).transpose()?;
+        let dw = need(1).then(|| self.filter_grad(x, w, dy)).transpose()?;
+        Ok(vec![dx, dw])
     }
 }
 

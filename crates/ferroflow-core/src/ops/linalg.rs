@@ -108,28 +108,28 @@ impl OpDef for MatMul {
         let (a, b, dy) = (&g.inputs[0], &g.inputs[1], &g.grads[0]);
         let (ta, tb) = (self.transpose_a, self.transpose_b);
         let need = |i: usize| needed.get(i).copied().unwrap_or(true);
-        let ga = if need(0) {
-            let ga = match (ta, tb) {
-                (false, false) => dy.matmul_t(b, false, true)?,
-                (false, true) => dy.matmul_t(b, false, false)?,
-                (true, false) => b.matmul_t(dy, false, true)?,
-                (true, true) => b.matmul_t(dy, true, true)?,
-            };
-            Some(unbroadcast(ga, a)?)
-        } else {
-            None
-        };
-        let gb = if need(1) {
-            let gb = match (ta, tb) {
-                (false, false) => a.matmul_t(dy, true, false)?,
-                (false, true) => dy.matmul_t(a, true, false)?,
-                (true, false) => a.matmul_t(dy, false, false)?,
-                (true, true) => dy.matmul_t(a, true, true)?,
-            };
-            Some(unbroadcast(gb, b)?)
-        } else {
-            None
-        };
+        let ga = need(0)
+            .then(|| {
+                let ga = match (ta, tb) {
+                    (false, false) => dy.matmul_t(b, false, true)?,
+                    (false, true) => dy.matmul_t(b, false, false)?,
+                    (true, false) => b.matmul_t(dy, false, true)?,
+                    (true, true) => b.matmul_t(dy, true, true)?,
+                };
+                unbroadcast(ga, a)
+            })
+            .transpose()?;
+        let gb = need(1)
+            .then(|| {
+                let gb = match (ta, tb) {
+                    (false, false) => a.matmul_t(dy, true, false)?,
+                    (false, true) => dy.matmul_t(a, true, false)?,
+                    (true, false) => a.matmul_t(dy, false, false)?,
+                    (true, true) => dy.matmul_t(a, true, true)?,
+                };
+                unbroadcast(gb, b)
+            })
+            .transpose()?;
         Ok(vec![ga, gb])
     }
 }

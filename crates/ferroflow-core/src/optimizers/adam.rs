@@ -148,17 +148,19 @@ impl FusedAdam {
         let (lr, one) = (lr.to_scalar::<T>()?, T::one());
         let (beta1_power, beta2_power) = (powers[0].to_scalar::<T>()?, powers[1].to_scalar::<T>()?);
         let lr_t = lr * (one - beta2_power).sqrt() / (one - beta1_power);
-        let decay = self.weight_decay.map(T::from_f64);
         let inputs = [var, &slots[0], &slots[1], grad];
-        Ok(map_many("ApplyAdam", inputs, |[x, m, v, g]: [T; 4]| {
+        let adam = move |x: T, m: T, v: T, g: T| {
             let m = m + (g - m) * c1;
             let v = v + (g * g - v) * c2;
-            let x = match decay {
-                Some(wd) => x - x * wd * lr,
-                None => x,
-            };
             [x - m * lr_t / (v.sqrt() + epsilon), m, v]
-        })?)
+        };
+        // One closure per case: a branch inside would keep the loop scalar.
+        Ok(match self.weight_decay.map(T::from_f64) {
+            Some(wd) => map_many("ApplyAdamW", inputs, |[x, m, v, g]: [T; 4]| {
+                adam(x - x * wd * lr, m, v, g)
+            })?,
+            None => map_many("ApplyAdam", inputs, |[x, m, v, g]: [T; 4]| adam(x, m, v, g))?,
+        })
     }
 }
 

@@ -184,15 +184,29 @@ fn fill_many<T: Element, const I: usize, const O: usize>(
         rayon::join(|| fill_many(ls, outs, f), || fill_many(rs, right, f));
         return;
     }
-    let srcs = srcs.map(|s| &s[..n]);
-    let mut outs = outs.map(|o| &mut o[..n]);
-    for i in 0..n {
-        let values = f(srcs.map(|s| s[i]));
-        for (o, v) in outs.iter_mut().zip(values) {
-            o[i].write(v);
+    // Results go to small local blocks first: the compiler cannot tell that
+    // `O` output slices held in an array do not alias the inputs, and would
+    // not vectorize `f`; a local block provably does not.
+    let mut block = [[T::zero(); BLOCK]; O];
+    for start in (0..n).step_by(BLOCK) {
+        let len = BLOCK.min(n - start);
+        let ins = srcs.map(|s| &s[start..start + len]);
+        for j in 0..len {
+            let values = f(ins.map(|s| s[j]));
+            for (b, v) in block.iter_mut().zip(values) {
+                b[j] = v;
+            }
+        }
+        for (o, b) in outs.iter_mut().zip(&block) {
+            for (d, &v) in o[start..start + len].iter_mut().zip(&b[..len]) {
+                d.write(v);
+            }
         }
     }
 }
+
+/// Elements per local block of [`fill_many`].
+const BLOCK: usize = 64;
 
 /// Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting
 /// all three, like `tf.where(cond, a, b)`. `cond` is bool; `a` and `b` share

@@ -130,6 +130,10 @@ struct Product {
     transpose_b: bool,
 }
 
+/// A kernel for one product: `(sizes, a, b, out, parallelism)`; it writes
+/// every element of `out`.
+type Kernel<T> = fn(&Product, &[T], &[T], &mut [MaybeUninit<T>], Parallelism);
+
 impl Product {
     /// Runs `kernel(a_matrix, b_matrix, out_matrix)` for each `(a, b)` index
     /// pair; the kernel writes every element of its output matrix.
@@ -138,7 +142,7 @@ impl Product {
         pairs: &[(usize, usize)],
         a: &[T],
         b: &[T],
-        kernel: fn(&Product, &[T], &[T], &mut [MaybeUninit<T>], Parallelism),
+        kernel: Kernel<T>,
     ) -> crate::Storage {
         let (mk, kn, mn) = (self.m * self.k, self.k * self.n, self.m * self.n);
         let len = pairs.len() * mn;

@@ -20,6 +20,7 @@ mod identity_n;
 mod import;
 mod meta;
 mod op_args;
+mod registry;
 mod while_grad;
 
 pub use meta::{export_meta_graph, import_meta_graph, meta_graph_def};

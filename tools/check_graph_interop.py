@@ -10,6 +10,8 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
   tf_control_flow.{pb,json}  tf.cond / tf.while_loop / tf.case in control
                  flow v2 (StatelessIf, StatelessWhile) and their values
   tf_resource_graph.{pb,json}  `small_model` with resource variables
+  tf_while_grad.{pb,json}  tf.gradients of a control flow v2 while_loop
+                 (StatelessWhile loops over tensor lists) and their values
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
@@ -73,6 +75,7 @@ def generate():
     make_seed_meta_graph(os.path.join(FIXTURES, "tf_meta"))
     make_control_flow(FIXTURES)
     make_resource_graph(FIXTURES)
+    make_while_gradient(FIXTURES)
     print("wrote", FIXTURES)
 
 
@@ -108,6 +111,28 @@ def make_control_flow(out):
                 values[key] = {"x": value, "outputs": [v.tolist() for v in got]}
     write_graph(out, "tf_control_flow", graph,
                 {"outputs": [t.name for t in outputs], "runs": values})
+
+
+def make_while_gradient(out):
+    """TF's own gradient of a v2 while_loop (`v = v * w` while |v| < 10)
+    with respect to `x` and the captured `w`: forward and backward
+    StatelessWhile loops over tensor lists (EmptyTensorList,
+    TensorListPushBack/PopBack): tf_while_grad.pb and the loop's value and
+    gradients for three (x, w) pairs (tf_while_grad.json)."""
+    tf1.enable_control_flow_v2()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf1.placeholder(tf.float32, [], name="x")
+        w = tf1.placeholder(tf.float32, [], name="w")
+        [y] = tf.while_loop(lambda v: tf.abs(v) < 10.0, lambda v: v * w, [x], name="while")
+        outputs = [y] + tf.gradients(y, [x, w])
+        runs = []
+        with tf1.Session() as sess:
+            for xv, wv in [(1.5, 2.0), (-0.5, 3.0), (20.0, 2.0)]:
+                got = sess.run(outputs, {x: xv, w: wv})
+                runs.append({"x": xv, "w": wv, "outputs": [float(v) for v in got]})
+    write_graph(out, "tf_while_grad", graph,
+                {"outputs": [t.name for t in outputs], "runs": runs})
 
 
 def make_seed_meta_graph(out):

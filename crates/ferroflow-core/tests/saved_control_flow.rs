@@ -291,6 +291,32 @@ fn tf_control_flow_v2_graph_imports_and_runs() {
     }
 }
 
+/// TF 2.21's own gradient of a v2 `while_loop` (forward and backward
+/// `StatelessWhile` loops over tensor lists, `AddN`) imports and computes
+/// TensorFlow's numbers.
+#[test]
+fn tf_while_loop_gradient_graph_imports_and_runs() {
+    let bytes = std::fs::read(fixtures().join("tf_while_grad.pb")).unwrap();
+    let json = std::fs::read(fixtures().join("tf_while_grad.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let g = Graph::new();
+    g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let tensor = |name: &str| g.get_tensor_by_name(name).unwrap();
+    let (x, w) = (tensor("x:0"), tensor("w:0"));
+    let outs: Vec<Output> = (expected["outputs"].as_array().unwrap().iter())
+        .map(|n| tensor(n.as_str().unwrap()))
+        .collect();
+    let fetches: Vec<&Output> = outs.iter().collect();
+    for run_ in expected["runs"].as_array().unwrap() {
+        let value = |key: &str| Tensor::scalar(run_[key].as_f64().unwrap() as f32);
+        let feeds = [(&x, value("x")), (&w, value("w"))];
+        let got = Session::new(&g).run(&fetches, &feeds).unwrap();
+        let got: Vec<f32> = got.iter().map(|t| t.to_scalar::<f32>().unwrap()).collect();
+        assert_eq!(got, f32s(&run_["outputs"]));
+    }
+}
+
 #[test]
 fn unknown_op_in_a_function_is_an_error_naming_it_and_the_function() {
     let bytes = std::fs::read(fixtures().join("tf_control_flow.pb")).unwrap();

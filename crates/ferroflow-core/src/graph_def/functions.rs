@@ -18,7 +18,8 @@ use ferroflow_io::proto::graph::{
 use ferroflow_io::proto::{
     attr_value::Value, AttrValue as AttrProto, DataType, FunctionDefLibrary, ListValue, NodeDef,
 };
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// How node inputs are written: `node`/`node:1` at the top level of a
@@ -514,33 +515,45 @@ fn graph_input(
     }
 }
 
-/// Function body nodes ordered so each comes after its inputs.
-fn topological(nodes: Vec<NodeDef>) -> Result<Vec<NodeDef>> {
-    let names: HashSet<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    let mut done: HashSet<String> = HashSet::new();
-    let mut pending = nodes;
-    let mut out = Vec::with_capacity(pending.len());
-    while !pending.is_empty() {
-        let (ready, rest): (Vec<NodeDef>, Vec<NodeDef>) = pending.into_iter().partition(|n| {
-            n.input.iter().all(|i| {
-                let dep = i
-                    .trim_start_matches('^')
-                    .split(':')
-                    .next()
-                    .unwrap_or_default();
-                !names.contains(dep) || done.contains(dep)
-            })
-        });
-        if ready.is_empty() {
-            fail!(
-                "import_graph_def",
-                "function body has a cycle through node '{}'",
-                rest[0].name
-            );
+/// `nodes` ordered so each comes after its inputs, keeping the given order
+/// where it allows (TF's own GraphDefs may list a node before an input
+/// added later, as its while-loop gradients do).
+pub(super) fn topological(nodes: Vec<NodeDef>) -> Result<Vec<NodeDef>> {
+    let index: HashMap<&str, usize> = (nodes.iter().enumerate())
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    let mut waiting = vec![0usize; nodes.len()];
+    let mut users = vec![Vec::new(); nodes.len()];
+    for (i, node) in nodes.iter().enumerate() {
+        for input in &node.input {
+            let dep = input.trim_start_matches('^').split(':').next();
+            if let Some(&j) = dep.and_then(|d| index.get(d)) {
+                waiting[i] += 1;
+                users[j].push(i);
+            }
         }
-        done.extend(ready.iter().map(|n| n.name.clone()));
-        out.extend(ready);
-        pending = rest;
     }
-    Ok(out)
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &u in &users[i] {
+            waiting[u] -= 1;
+            if waiting[u] == 0 {
+                ready.push(Reverse(u));
+            }
+        }
+    }
+    if let Some(stuck) = (0..nodes.len()).find(|&i| waiting[i] > 0) {
+        fail!(
+            "import_graph_def",
+            "the graph has a cycle through node '{}'",
+            nodes[stuck].name
+        );
+    }
+    let mut slots: Vec<Option<NodeDef>> = nodes.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
 }

@@ -315,7 +315,8 @@ impl Graph {
     /// assert_eq!(out[0].to_scalar::<f32>().unwrap(), 5.0);
     /// ```
     pub fn import_graph_def(&self, graph_def: &GraphDef) -> Result<()> {
-        self.import_nodes(&graph_def.node, graph_def.library.as_ref())
+        let nodes = functions::topological(graph_def.node.clone())?;
+        self.import_nodes(&nodes, graph_def.library.as_ref())
     }
 
     /// Adds `nodes` (in an order where inputs come first), whose `If` and

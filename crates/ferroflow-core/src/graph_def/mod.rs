@@ -16,8 +16,8 @@
 
 mod call;
 mod functions;
-mod identity_n;
 mod import;
+mod import_ops;
 mod meta;
 mod op_args;
 mod registry;

@@ -1,8 +1,8 @@
 //! The import registry: the ferroflow op a TensorFlow `NodeDef` describes,
 //! by op type, reading its attributes and constant inputs.
 
-use super::identity_n::IdentityN;
 use super::import::Ctx;
+use super::import_ops::{AddN, IdentityN};
 use crate::ops::*;
 use crate::summary_ops::{MergeSummary, SummaryKind, SummaryOp};
 use crate::{Op, PartialShape, Result};
@@ -560,6 +560,7 @@ pub(super) fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Res
             summary(SummaryKind::Image { max_images }, all)
         }
         "MergeSummary" => (Arc::new(MergeSummary { n }), all),
+        "AddN" => (Arc::new(AddN::import(cx, n)?), all),
         "EmptyTensorList" => {
             let element_dtype = cx.dtype("element_dtype")?;
             (Arc::new(EmptyTensorList { element_dtype }), all)

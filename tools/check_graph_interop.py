@@ -237,7 +237,8 @@ def check_ops(directory):
 
 
 def check_control_flow(directory):
-    """ferroflow's cond / while_loop / case and a cond gradient, exported as
+    """ferroflow's cond / while_loop / case, a cond gradient, loop gradients
+    (also one inside a cond's gradient function), exported as
     If / While nodes with their functions in the library
     (tests/saved_control_flow.rs): TensorFlow computes ferroflow's values."""
     expected, graph = load(directory, "control_flow.pb", "control_flow.json")

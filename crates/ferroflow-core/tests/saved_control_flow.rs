@@ -254,6 +254,54 @@ fn while_loop_gradient_with_int_counter_round_trips() {
     }
 }
 
+/// The gradient of a `cond` whose true branch runs a `while_loop`
+/// (`v = v * w` while `sum(|v|) < 10`): its gradient function holds a
+/// `WhileGrad`, which exports inside the branch's function.
+fn grad_of_loop_in_cond(g: &Graph, x: &Output) -> Output {
+    let w = g.get_tensor_by_name("w:0").unwrap();
+    let ten = g.constant(10.0f32, "ten").unwrap();
+    let zero = g.constant(0.0f32, "zero_1").unwrap();
+    let pred = x.reduce_sum(0, false).unwrap().greater(&zero).unwrap();
+    let looped = |v: &[Output]| {
+        while_loop(
+            |u: &[Output]| u[0].abs()?.reduce_sum(0, false)?.less(&ten),
+            |u: &[Output]| Ok(vec![u[0].mul(&w)?]),
+            &[v[0].clone()],
+        )
+    };
+    let y = cond(&pred, &[x.clone()], looped, |v| Ok(vec![v[0].square()?])).unwrap();
+    let total = y[0].reduce_sum(0, false).unwrap();
+    gradients(&[&total], &[x], None).unwrap()[0]
+        .clone()
+        .unwrap()
+}
+
+/// A `while_loop` gradient inside a `cond`'s gradient function exports
+/// (its tensor-list loops inside the function) and imports back to the
+/// same numbers.
+#[test]
+fn while_loop_gradient_inside_cond_round_trips() {
+    let g = Graph::new();
+    let (x, _) = model(&g);
+    let dx = grad_of_loop_in_cond(&g, &x);
+    let def = g.to_graph_def().unwrap();
+    let library = def.library.as_ref().unwrap();
+    let in_function =
+        |op: &str| (library.function.iter()).any(|f| f.node_def.iter().any(|n| n.op == op));
+    assert!(in_function("EmptyTensorList") && in_function("While"));
+    let copy = Graph::new();
+    copy.import_graph_def(&def).unwrap();
+    let x2 = copy.get_tensor_by_name("x:0").unwrap();
+    let dx2 = copy.get_tensor_by_name(&dx.name()).unwrap();
+    for value in XS {
+        let want = run(&g, &x, &[dx.clone()], value);
+        assert_eq!(run(&copy, &x2, &[dx2.clone()], value), want);
+    }
+    // x = [1, 2]: the loop runs twice, so d sum(x * w * w) / dx = w².
+    let want = run(&g, &x, &[dx], XS[0]);
+    assert_eq!(want[0].to_vec::<f32>().unwrap(), [2.25, 4.0]);
+}
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saved_graphs")
 }
@@ -357,6 +405,7 @@ fn export_control_flow_for_tensorflow() {
             .into_iter()
             .map(Option::unwrap),
     );
+    outs.push(grad_of_loop_in_cond(&g, &x));
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     let def = g.to_graph_def().unwrap();

@@ -60,15 +60,28 @@ impl Naming<'_> {
     /// The input string for a node added on export (a `Const` or `Shape`,
     /// whose output argument is `output`).
     pub(super) fn added(&self, name: &str) -> String {
+        self.output(name, "output", 0)
+    }
+
+    /// The input string for output `index` of output argument `arg` of
+    /// node `name`, a node added on export.
+    pub(super) fn output(&self, name: &str, arg: &str, index: usize) -> String {
         match self {
-            Naming::Graph => name.to_string(),
-            Naming::Function(_) => format!("{name}:output:0"),
+            Naming::Graph if index == 0 => name.to_string(),
+            Naming::Graph => format!("{name}:{index}"),
+            Naming::Function(_) => format!("{name}:{arg}:{index}"),
         }
     }
 }
 
 /// `output_arg:index` for output `index` of a TF op with `n` outputs.
 fn output_ref(op_type: &str, index: usize, n: usize) -> Option<String> {
+    // `WhileGrad` exports as a `While` of its name (`while_grad.rs`).
+    let op_type = if op_type == "WhileGrad" {
+        "While"
+    } else {
+        op_type
+    };
     match output_args(op_type)? {
         [(arg, _)] => Some(format!("{arg}:{index}")),
         args if args.len() == n && args.iter().all(|(_, list)| !list) => {

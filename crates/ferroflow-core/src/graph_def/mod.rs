@@ -89,9 +89,10 @@ impl Graph {
     /// their branch, condition and body graphs in the `FunctionDefLibrary`.
     ///
     /// `WhileGrad` (ferroflow's `while_loop` gradient) becomes two TF
-    /// `While` loops over tensor lists (`graph_def/while_grad.rs`). Inside a
-    /// function, a `WhileGrad` or an op whose TensorFlow output names
-    /// ferroflow does not know is an error naming the node.
+    /// `While` loops over tensor lists (`graph_def/while_grad.rs`), also
+    /// inside a function (a loop's gradient in a `cond`'s gradient). Inside
+    /// a function, an op whose TensorFlow output names ferroflow does not
+    /// know is an error naming the node.
     pub fn to_graph_def(&self) -> Result<GraphDef> {
         let nodes = self.nodes();
         let mut library = Library::default();
@@ -127,19 +128,12 @@ fn node_defs(
         .map(|&(n, i)| nodes[n].outputs[i].clone())
         .collect();
     if let Some(op) = node.op.as_any().downcast_ref::<WhileGrad>() {
-        let Naming::Graph = naming else {
-            fail!(
-                "to_graph_def",
-                "node '{}': a while_loop gradient inside a cond or while_loop does not export",
-                node.name
-            );
-        };
         let inputs = node
             .inputs
             .iter()
             .map(|&(n, i)| naming.tensor(nodes, n, i))
             .collect::<Result<Vec<_>>>()?;
-        return while_grad::node_defs(node, op, &inputs, &specs, library);
+        return while_grad::node_defs(node, op, &inputs, &specs, naming, library);
     }
     let mut def = NodeDef::new(&node.name, node.op.op_type());
     def.device = node.device.clone();

@@ -13,7 +13,7 @@
 //!   calls the body's gradient function and sums the captures' gradients.
 //!   Its first outputs are `WhileGrad`'s, in the same order.
 
-use super::functions::Library;
+use super::functions::{Library, Naming};
 use super::{const_node, shape_proto};
 use crate::control_flow::WhileGrad;
 use crate::graph::Node;
@@ -286,12 +286,14 @@ impl Grad<'_> {
 }
 
 /// The NodeDefs of `WhileGrad` node `node` whose data inputs are `inputs`
-/// (top-level names) with `specs`; its functions go into `library`.
+/// (named as `naming` names them, in a graph or a function body) with
+/// `specs`; its functions go into `library`.
 pub(super) fn node_defs(
     node: &Node,
     op: &WhileGrad,
     inputs: &[String],
     specs: &[TensorSpec],
+    naming: &Naming,
     library: &mut Library,
 ) -> Result<Vec<NodeDef>> {
     let w = node.name.as_str();
@@ -309,16 +311,16 @@ pub(super) fn node_defs(
     let (fwd, cond_f, body_f) = grad.forward(library)?;
     let (bwd, cond_b, body_b) = grad.backward(library)?;
 
-    let shape = format!("{w}/element_shape");
-    let mut out = vec![int32(&format!("{w}/zero"), 0), int32(&shape, -1)];
-    let mut fwd_inputs = vec![format!("{w}/zero")];
+    let (zero, shape) = (format!("{w}/zero"), format!("{w}/element_shape"));
+    let mut out = vec![int32(&zero, 0), int32(&shape, -1)];
+    let mut fwd_inputs = vec![naming.added(&zero)];
     fwd_inputs.extend(inputs[..n + m].iter().cloned());
     for i in 0..n {
         let list = format!("{w}/list_{i}");
         let attrs = [grad.element(i), ("shape_type", dtype(DType::I32))];
-        let sizes = vec![shape.clone(), shape.clone()];
+        let sizes = vec![naming.added(&shape); 2];
         out.push(op_node(&list, "EmptyTensorList", sizes, &attrs));
-        fwd_inputs.push(list);
+        fwd_inputs.push(naming.output(&list, "handle", 0));
     }
     let forward = format!("{w}/forward");
     out.push(while_node(&forward, &fwd, fwd_inputs, &cond_f, &body_f));
@@ -334,10 +336,11 @@ pub(super) fn node_defs(
             vec![inputs[n + j].clone()],
             &[t],
         ));
-        bwd_inputs.push(zeros);
+        bwd_inputs.push(naming.output(&zeros, "y", 0));
     }
-    bwd_inputs.push(format!("{forward}:0"));
-    bwd_inputs.extend((0..n).map(|i| format!("{forward}:{}", 1 + n + m + i)));
+    let forward_output = |k| naming.output(&forward, "output", k);
+    bwd_inputs.push(forward_output(0));
+    bwd_inputs.extend((0..n).map(|i| forward_output(1 + n + m + i)));
     bwd_inputs.extend(grad.other_vars.iter().map(|&i| dys[i].clone()));
     bwd_inputs.extend(inputs[n..n + m].iter().cloned());
     out.push(while_node(w, &bwd, bwd_inputs, &cond_b, &body_b));

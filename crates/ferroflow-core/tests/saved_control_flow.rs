@@ -189,6 +189,15 @@ fn while_loop_gradients_export_as_tensor_list_loops_and_import_back() {
     let bytes = def.encode_to_vec();
     copy.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
         .unwrap();
+    // The imported loops (tensor lists, function calls) export and import
+    // again.
+    let copy = {
+        let again = Graph::new();
+        again
+            .import_graph_def(&copy.to_graph_def().unwrap())
+            .unwrap();
+        again
+    };
     let x2 = copy.get_tensor_by_name("x:0").unwrap();
     let w2 = copy.get_tensor_by_name("w:0").unwrap();
     let outs2: Vec<Output> = outs

@@ -12,6 +12,8 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
   tf_resource_graph.{pb,json}  `small_model` with resource variables
   tf_while_grad.{pb,json}  tf.gradients of a control flow v2 while_loop
                  (StatelessWhile loops over tensor lists) and their values
+  tf_call.{pb,json}  a tf.function called in a TF1 graph (PartitionedCall)
+                 and its gradient, and their values
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
@@ -76,6 +78,7 @@ def generate():
     make_control_flow(FIXTURES)
     make_resource_graph(FIXTURES)
     make_while_gradient(FIXTURES)
+    make_function_call(FIXTURES)
     print("wrote", FIXTURES)
 
 
@@ -133,6 +136,26 @@ def make_while_gradient(out):
                 runs.append({"x": xv, "w": wv, "outputs": [float(v) for v in got]})
     write_graph(out, "tf_while_grad", graph,
                 {"outputs": [t.name for t in outputs], "runs": runs})
+
+
+def make_function_call(out):
+    """`f(a, b) = a * b + 1` as a tf.function called in a TF1 graph (a
+    PartitionedCall of a library function) and its gradient with respect to
+    `x`: tf_call.pb and their values for x = [1, 2] (tf_call.json)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        @tf.function
+        def f(a, b):
+            return a * b + 1.0
+
+        x = tf1.placeholder(tf.float32, [2], name="x")
+        y = f(x, tf.constant([2.0, 3.0], name="b"))
+        outputs = [y] + tf.gradients(y, [x])
+        with tf1.Session() as sess:
+            got = sess.run(outputs, {x: [1.0, 2.0]})
+    write_graph(out, "tf_call", graph,
+                {"outputs": [t.name for t in outputs], "x": [1.0, 2.0],
+                 "values": [v.tolist() for v in got]})
 
 
 def make_seed_meta_graph(out):

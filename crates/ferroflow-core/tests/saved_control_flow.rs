@@ -374,6 +374,28 @@ fn tf_while_loop_gradient_graph_imports_and_runs() {
     }
 }
 
+/// A `tf.function` called in a TF 2.21 graph (`PartitionedCall`) and its
+/// gradient (a call of TF's gradient function) import and compute
+/// TensorFlow's numbers.
+#[test]
+fn tf_function_call_graph_imports_and_runs() {
+    let bytes = std::fs::read(fixtures().join("tf_call.pb")).unwrap();
+    let json = std::fs::read(fixtures().join("tf_call.json")).unwrap();
+    let expected: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let g = Graph::new();
+    g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let x = g.get_tensor_by_name("x:0").unwrap();
+    let outs: Vec<Output> = (expected["outputs"].as_array().unwrap().iter())
+        .map(|n| g.get_tensor_by_name(n.as_str().unwrap()).unwrap())
+        .collect();
+    let xv = f32s(&expected["x"]);
+    let got = run(&g, &x, &outs, [xv[0], xv[1]]);
+    for (g, w) in got.iter().zip(expected["values"].as_array().unwrap()) {
+        assert_eq!(g.to_vec::<f32>().unwrap(), f32s(w));
+    }
+}
+
 #[test]
 fn unknown_op_in_a_function_is_an_error_naming_it_and_the_function() {
     let bytes = std::fs::read(fixtures().join("tf_control_flow.pb")).unwrap();

@@ -194,7 +194,7 @@ fn frozen_layers_and_errors_in_graphs() {
     );
     let mut lambda = Lambda::new(|x| x.relu());
     assert!(err(lambda.apply_graph(&px, false))
-        .contains("Lambda layers cannot be called on graph tensors yet"));
+        .contains("a Lambda of a closure runs on eager tensors only"));
     // Merge layers want a list; a single-input layer wants one tensor.
     assert_eq!(
         err(Merge::add().apply_graph(&px, false)),
@@ -324,7 +324,16 @@ fn functional_residual_block_in_a_graph_equals_eager_and_trains() {
 
 #[test]
 fn shape_layers_in_graphs_equal_eager() {
-    use ferroflow_keras::layers::{GlobalPooling2D, Permute, Reshape, ZeroPadding2D};
+    use ferroflow_keras::layers::{
+        GlobalPooling2D, LambdaFunction, Permute, Reshape, ZeroPadding2D,
+    };
+    /// `x² - x`, eager or in a graph.
+    struct SquareMinus;
+    impl LambdaFunction for SquareMinus {
+        fn call<H: ferroflow_keras::LayerTensor>(&self, x: &H) -> ferroflow_core::Result<H> {
+            x.square()?.sub(x)
+        }
+    }
     let x = Tensor::from_vec(
         (0..48).map(|v| v as f32 / 7.0).collect::<Vec<_>>(),
         [2, 3, 4, 2],
@@ -335,6 +344,7 @@ fn shape_layers_in_graphs_equal_eager() {
         Box::new(Permute::new(&[2, 1, 3])),
         Box::new(GlobalPooling2D::max()),
         Box::new(Reshape::new(&[1, 2])),
+        Box::new(Lambda::generic(SquareMinus)),
     ]);
     let eager = model.call(&x, false).unwrap();
     assert_eq!(eager.dims(), &[2, 1, 2]);

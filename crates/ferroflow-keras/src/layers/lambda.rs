@@ -1,16 +1,68 @@
-//! `Lambda`: a layer from a closure.
+//! `Lambda`: a layer from a closure (eager), or from a function written
+//! once for eager tensors and graph outputs.
 
 use super::core_accessors;
 use crate::layer::{Layer, LayerCore};
+use crate::LayerTensor;
+use ferroflow_core::graph::Output;
 use ferroflow_core::Result;
 use ferroflow_tensor::Tensor;
 
-/// The closure a [`Lambda`] runs.
-type Function = Box<dyn Fn(&Tensor) -> Result<Tensor>>;
+/// A function of a layer's input written once for eager tensors and graph
+/// outputs, for [`Lambda::generic`] (a Rust closure cannot be generic over
+/// the handle, so it is a type with a generic method).
+///
+/// ```
+/// use ferroflow_core::graph::Graph;
+/// use ferroflow_core::prelude::*;
+/// use ferroflow_keras::layers::{Lambda, LambdaFunction};
+/// use ferroflow_keras::{Layer, LayerTensor};
+/// struct Double;
+/// impl LambdaFunction for Double {
+///     fn call<H: LayerTensor>(&self, x: &H) -> ferroflow_core::Result<H> {
+///         x.add(x)
+///     }
+/// }
+/// let g = Graph::new();
+/// let x = g.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
+/// let y = Lambda::generic(Double).apply_graph(&x, false).unwrap();
+/// assert_eq!(y.static_shape().to_string(), "(?, 2)");
+/// ```
+pub trait LambdaFunction: 'static {
+    /// The function, eager or in a graph.
+    fn call<H: LayerTensor>(&self, x: &H) -> Result<H>;
+}
+
+/// A [`LambdaFunction`] behind a trait object.
+trait AnyHandleFunction {
+    fn eager(&self, x: &Tensor) -> Result<Tensor>;
+    fn graph(&self, x: &Output) -> Result<Output>;
+}
+
+impl<F: LambdaFunction> AnyHandleFunction for F {
+    fn eager(&self, x: &Tensor) -> Result<Tensor> {
+        self.call(x)
+    }
+    fn graph(&self, x: &Output) -> Result<Output> {
+        self.call(x)
+    }
+}
+
+/// A closure on eager tensors.
+type Closure = Box<dyn Fn(&Tensor) -> Result<Tensor>>;
+
+/// The function a [`Lambda`] runs.
+enum Function {
+    /// A closure on eager tensors.
+    Eager(Closure),
+    /// A function of either handle.
+    Generic(Box<dyn AnyHandleFunction>),
+}
 
 /// Wraps a function of the input as a layer, like
 /// `tf.keras.layers.Lambda(fn)`. Its output shape is found by calling it on
-/// zeros of the input shape (unknown dims taken as 1).
+/// zeros of the input shape (unknown dims taken as 1). A closure runs
+/// eagerly only; a [`LambdaFunction`] also in graphs.
 ///
 /// ```
 /// use ferroflow_keras::layers::Lambda;
@@ -26,11 +78,20 @@ pub struct Lambda {
 }
 
 impl Lambda {
-    /// A layer computing `function(x)`.
+    /// A layer computing `function(x)` on eager tensors.
     pub fn new(function: impl Fn(&Tensor) -> Result<Tensor> + 'static) -> Self {
+        Lambda::with(Function::Eager(Box::new(function)))
+    }
+
+    /// A layer computing `function.call(x)`, eagerly or in a graph.
+    pub fn generic(function: impl LambdaFunction) -> Self {
+        Lambda::with(Function::Generic(Box::new(function)))
+    }
+
+    fn with(function: Function) -> Self {
         Lambda {
             core: LayerCore::new("lambda"),
-            function: Box::new(function),
+            function,
         }
     }
 }
@@ -63,6 +124,18 @@ impl Layer for Lambda {
             .collect())
     }
     fn call(&self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        (self.function)(x).map_err(|e| self.core.error(e))
+        match &self.function {
+            Function::Eager(f) => f(x),
+            Function::Generic(f) => f.eager(x),
+        }
+        .map_err(|e| self.core.error(e))
+    }
+    fn call_graph(&self, x: &Output, _training: bool) -> Result<Output> {
+        match &self.function {
+            Function::Eager(_) => Err(self.core.error(
+                "a Lambda of a closure runs on eager tensors only; make it from a `LambdaFunction` (Lambda::generic) to call it on graph tensors",
+            )),
+            Function::Generic(f) => f.graph(x).map_err(|e| self.core.error(e)),
+        }
     }
 }

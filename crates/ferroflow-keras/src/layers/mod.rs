@@ -17,7 +17,7 @@ pub(crate) use config::{input_batch_shape, input_layer_config, shape_of};
 pub use conv::{Conv2D, GlobalPooling2D, Pooling2D, ZeroPadding2D};
 pub use embedding::Embedding;
 pub use input::Input;
-pub use lambda::Lambda;
+pub use lambda::{Lambda, LambdaFunction};
 pub use merge::{Concatenate, Merge};
 pub use normalization::BatchNormalization;
 

@@ -103,7 +103,7 @@ impl Layer for Lambda {
     }
     fn get_config(&self) -> Result<serde_json::Value> {
         Err(self.core.error(
-            "a Lambda layer wraps a Rust closure, which cannot be serialized; rebuild it in code (Keras likewise needs `custom_objects` for it)",
+            "a Lambda layer wraps Rust code (a closure or a LambdaFunction), which cannot be serialized; rebuild it in code (Keras likewise needs `custom_objects` for it)",
         ))
     }
     fn build(&mut self, input_shape: &[Option<usize>]) -> Result<Vec<Option<usize>>> {

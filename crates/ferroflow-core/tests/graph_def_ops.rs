@@ -611,3 +611,16 @@ fn array_ops_and_gradients_round_trip() {
     let xv = Tensor::from([[1.0f32, -2.0, 0.5], [0.25, 3.0, -1.0]]);
     assert_round_trip(&g, &[(&x, xv)], &outs);
 }
+
+/// Random ops whose shape is computed when the graph runs (dropout on a
+/// batch of unknown size: `RandomUniform` of `Shape(x)`) round-trip.
+#[test]
+fn run_time_shaped_random_ops_round_trip() {
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [None, Some(3)], "x").unwrap();
+    let y = x.dropout(0.5, None, Some(5), true).unwrap();
+    let def = g.to_graph_def().unwrap();
+    let uniform = node(&def, "RandomUniform");
+    assert_eq!(node_named(&def, &uniform.input[0]).op, "Shape");
+    assert_round_trip(&g, &[(&x, x_value())], &[y]);
+}

@@ -171,6 +171,17 @@ pub(super) fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Res
             };
             (Arc::new(op), vec![1])
         }
+        // A shape computed when the graph runs (`tf.shape(x)`).
+        "RandomUniform" | "RandomStandardNormal" | "TruncatedNormal" if !cx.input_is_const(0) => {
+            let op = RandomStandardDynamic {
+                distribution: distribution(op_type),
+                dtype: cx.dtype("dtype")?,
+                shape: cx.output_shape(0),
+                seed: cx.int_or("seed", 0)?,
+                seed2: cx.int_or("seed2", 0)?,
+            };
+            (Arc::new(op), all)
+        }
         "RandomUniform" | "RandomStandardNormal" | "TruncatedNormal" => {
             let op = RandomStandard {
                 distribution: distribution(op_type),

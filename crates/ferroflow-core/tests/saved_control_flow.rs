@@ -285,6 +285,59 @@ fn grad_of_loop_in_cond(g: &Graph, x: &Output) -> Output {
         .unwrap()
 }
 
+/// The gradient of a `while_loop` (twice) whose body runs another
+/// (`v = v * w` while `sum(|v|) < 4`, then `v + 1`): the outer loop's
+/// gradient body holds the inner loop's `WhileGrad`.
+fn grad_of_loop_in_loop(g: &Graph, x: &Output) -> Output {
+    let w = g.get_tensor_by_name("w:0").unwrap();
+    let four = g.constant(4.0f32, "four").unwrap();
+    let two = g.constant(2i32, "two").unwrap();
+    let k0 = g.constant(0i32, "k0").unwrap();
+    let inner = |v: &Output| {
+        while_loop(
+            |u: &[Output]| u[0].abs()?.reduce_sum(0, false)?.less(&four),
+            |u: &[Output]| Ok(vec![u[0].mul(&w)?]),
+            std::slice::from_ref(v),
+        )
+    };
+    let y = while_loop(
+        |u: &[Output]| u[0].less(&two),
+        |u: &[Output]| {
+            let v = inner(&u[1])?.remove(0);
+            Ok(vec![u[0].add(&u[0].ones_like()?)?, v.add(&v.ones_like()?)?])
+        },
+        &[k0, x.clone()],
+    )
+    .unwrap();
+    let total = y[1].reduce_sum(0, false).unwrap();
+    gradients(&[&total], &[x], None).unwrap()[0]
+        .clone()
+        .unwrap()
+}
+
+/// A `while_loop` gradient inside a `while_loop`'s gradient body exports
+/// and imports back to the same numbers.
+#[test]
+fn while_loop_gradient_inside_while_loop_round_trips() {
+    let g = Graph::new();
+    let (x, _) = model(&g);
+    let dx = grad_of_loop_in_loop(&g, &x);
+    let copy = Graph::new();
+    copy.import_graph_def(&g.to_graph_def().unwrap()).unwrap();
+    let x2 = copy.get_tensor_by_name("x:0").unwrap();
+    let dx2 = copy.get_tensor_by_name(&dx.name()).unwrap();
+    for value in XS {
+        let want = run(&g, &x, &[dx.clone()], value);
+        assert_eq!(run(&copy, &x2, &[dx2.clone()], value), want);
+    }
+    // TensorFlow's values for the exported graph
+    // (`tools/check_graph_interop.py --check`): `v` is multiplied by `w`
+    // once for x = [1, 2] and twice for x = [-3, 0.5].
+    let grads = |value| run(&copy, &x2, &[dx2.clone()], value)[0].to_vec::<f32>();
+    assert_eq!(grads(XS[0]).unwrap(), [1.5, -2.0]);
+    assert_eq!(grads(XS[1]).unwrap(), [2.25, 4.0]);
+}
+
 /// A `while_loop` gradient inside a `cond`'s gradient function exports
 /// (its tensor-list loops inside the function) and imports back to the
 /// same numbers.
@@ -437,6 +490,7 @@ fn export_control_flow_for_tensorflow() {
             .map(Option::unwrap),
     );
     outs.push(grad_of_loop_in_cond(&g, &x));
+    outs.push(grad_of_loop_in_loop(&g, &x));
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     let def = g.to_graph_def().unwrap();

@@ -1,6 +1,7 @@
 //! GradientTape semantics as the seeds and TensorFlow describe them.
 
 use ferroflow_core::prelude::*;
+use ferroflow_core::{apply1, GradArgs, OpContext, OpDef, TensorOps, TensorSpec};
 
 fn scalar(v: f32) -> Tensor {
     Tensor::scalar(v)
@@ -156,4 +157,43 @@ fn variable_updates_keep_dtype_and_shape() {
         format!("{v:?}"),
         "<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=[0.5 1.5]>"
     );
+}
+
+/// `x * y` whose gradient rule records which inputs the tape asked for.
+#[derive(Debug)]
+struct RecordingMul(std::sync::Arc<std::sync::Mutex<Vec<bool>>>);
+
+impl OpDef for RecordingMul {
+    fn op_type(&self) -> &'static str {
+        "Mul"
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> ferroflow_core::Result<Vec<TensorSpec>> {
+        Ok(vec![inputs[0].clone()])
+    }
+    fn compute(&self, _: &OpContext, inputs: &[&Tensor]) -> ferroflow_core::Result<Vec<Tensor>> {
+        Ok(vec![inputs[0].mul(inputs[1])?])
+    }
+    fn gradient_for<H: TensorOps>(
+        &self,
+        a: GradArgs<'_, H>,
+        needed: &[bool],
+    ) -> ferroflow_core::Result<Vec<Option<H>>> {
+        *self.0.lock().unwrap() = needed.to_vec();
+        Ok(vec![
+            Some(a.grads[0].mul(&a.inputs[1])?),
+            Some(a.grads[0].mul(&a.inputs[0])?),
+        ])
+    }
+}
+
+#[test]
+fn tapes_ask_only_for_the_gradients_that_reach_a_source() {
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let w = Variable::new(scalar(3.0));
+    let x = scalar(2.0); // a constant batch: no gradient needed
+    let tape = GradientTape::new();
+    let y = apply1(RecordingMul(asked.clone()), &[&x, &w.value()]).unwrap();
+    let g = tape.gradient(&y, &[&w]).unwrap();
+    assert_eq!(value(&g[0]), 2.0);
+    assert_eq!(*asked.lock().unwrap(), vec![false, true]);
 }

@@ -14,6 +14,9 @@ crates/ferroflow-core/tests/fixtures/saved_graphs/:
                  (StatelessWhile loops over tensor lists) and their values
   tf_call.{pb,json}  a tf.function called in a TF1 graph (PartitionedCall)
                  and its gradient, and their values
+  tf_tensor_array.{pb,json}  tf.map_fn and a tf.TensorArray written in a
+                 while_loop (tensor lists: Reserve, SetItem, GetItem, Stack,
+                 FromTensor, Length), a gradient through both, and values
 
 With --check DIR: imports the GraphDef ferroflow exported into DIR (run
 `FERROFLOW_INTEROP_DIR=DIR cargo test -p ferroflow-core --test saved_graphs
@@ -79,6 +82,7 @@ def generate():
     make_resource_graph(FIXTURES)
     make_while_gradient(FIXTURES)
     make_function_call(FIXTURES)
+    make_tensor_array(FIXTURES)
     print("wrote", FIXTURES)
 
 
@@ -155,6 +159,30 @@ def make_function_call(out):
             got = sess.run(outputs, {x: [1.0, 2.0]})
     write_graph(out, "tf_call", graph,
                 {"outputs": [t.name for t in outputs], "x": [1.0, 2.0],
+                 "values": [v.tolist() for v in got]})
+
+
+def make_tensor_array(out):
+    """`tf.map_fn(v * v + 1, x)`, a `tf.TensorArray` of `2 * x[i]` (read
+    from another, unstacked from `x`) written in a while_loop and stacked, and the gradient of both sums with respect
+    to `x`: tf_tensor_array.pb and the values for x = [1, 2, -1]
+    (tf_tensor_array.json)."""
+    tf1.enable_control_flow_v2()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf1.placeholder(tf.float32, [3], name="x")
+        ys = tf.map_fn(lambda v: v * v + 1.0, x)
+        source = tf.TensorArray(tf.float32, size=3).unstack(x)
+        array = tf.TensorArray(tf.float32, size=3)
+        _, array = tf.while_loop(lambda i, a: i < 3,
+                                 lambda i, a: (i + 1, a.write(i, source.read(i) * 2.0)),
+                                 [0, array])
+        zs = array.stack()
+        outputs = [ys, zs] + tf.gradients(tf.reduce_sum(ys) + tf.reduce_sum(zs * zs), [x])
+        with tf1.Session() as sess:
+            got = sess.run(outputs, {x: [1.0, 2.0, -1.0]})
+    write_graph(out, "tf_tensor_array", graph,
+                {"outputs": [t.name for t in outputs], "x": [1.0, 2.0, -1.0],
                  "values": [v.tolist() for v in got]})
 
 

@@ -406,17 +406,8 @@ fn tf_control_flow_v2_graph_imports_and_runs() {
 /// TensorFlow's numbers.
 #[test]
 fn tf_while_loop_gradient_graph_imports_and_runs() {
-    let bytes = std::fs::read(fixtures().join("tf_while_grad.pb")).unwrap();
-    let json = std::fs::read(fixtures().join("tf_while_grad.json")).unwrap();
-    let expected: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    let g = Graph::new();
-    g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
-        .unwrap();
-    let tensor = |name: &str| g.get_tensor_by_name(name).unwrap();
-    let (x, w) = (tensor("x:0"), tensor("w:0"));
-    let outs: Vec<Output> = (expected["outputs"].as_array().unwrap().iter())
-        .map(|n| tensor(n.as_str().unwrap()))
-        .collect();
+    let (g, expected, outs) = tf_fixture("tf_while_grad");
+    let (x, w) = (tensor(&g, "x:0"), tensor(&g, "w:0"));
     let fetches: Vec<&Output> = outs.iter().collect();
     for run_ in expected["runs"].as_array().unwrap() {
         let value = |key: &str| Tensor::scalar(run_[key].as_f64().unwrap() as f32);
@@ -432,18 +423,45 @@ fn tf_while_loop_gradient_graph_imports_and_runs() {
 /// TensorFlow's numbers.
 #[test]
 fn tf_function_call_graph_imports_and_runs() {
-    let bytes = std::fs::read(fixtures().join("tf_call.pb")).unwrap();
-    let json = std::fs::read(fixtures().join("tf_call.json")).unwrap();
+    assert_tf_values("tf_call");
+}
+
+/// TF 2.21's `tf.map_fn` and a `tf.TensorArray` written in a `while_loop`
+/// (tensor lists: reserve, set, get, stack, from tensor, length) and a
+/// gradient through both import and compute TensorFlow's numbers.
+#[test]
+fn tf_tensor_array_graph_imports_and_runs() {
+    assert_tf_values("tf_tensor_array");
+}
+
+/// The graph `stem.pb` (made by `tools/check_graph_interop.py`) imported,
+/// with its JSON and the tensors its `outputs` name.
+fn tf_fixture(stem: &str) -> (Graph, serde_json::Value, Vec<Output>) {
+    let bytes = std::fs::read(fixtures().join(format!("{stem}.pb"))).unwrap();
+    let json = std::fs::read(fixtures().join(format!("{stem}.json"))).unwrap();
     let expected: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let g = Graph::new();
     g.import_graph_def(&GraphDef::decode(bytes.as_slice()).unwrap())
         .unwrap();
-    let x = g.get_tensor_by_name("x:0").unwrap();
-    let outs: Vec<Output> = (expected["outputs"].as_array().unwrap().iter())
-        .map(|n| g.get_tensor_by_name(n.as_str().unwrap()).unwrap())
+    let outs = (expected["outputs"].as_array().unwrap().iter())
+        .map(|n| tensor(&g, n.as_str().unwrap()))
         .collect();
+    (g, expected, outs)
+}
+
+fn tensor(g: &Graph, name: &str) -> Output {
+    g.get_tensor_by_name(name).unwrap()
+}
+
+/// Fixture `stem`'s outputs, run on its `x`, are TensorFlow's `values`.
+fn assert_tf_values(stem: &str) {
+    let (g, expected, outs) = tf_fixture(stem);
     let xv = f32s(&expected["x"]);
-    let got = run(&g, &x, &outs, [xv[0], xv[1]]);
+    let xv = Tensor::from_vec(xv.clone(), [xv.len()]).unwrap();
+    let fetches: Vec<&Output> = outs.iter().collect();
+    let got = Session::new(&g)
+        .run(&fetches, &[(&tensor(&g, "x:0"), xv)])
+        .unwrap();
     for (g, w) in got.iter().zip(expected["values"].as_array().unwrap()) {
         assert_eq!(g.to_vec::<f32>().unwrap(), f32s(w));
     }

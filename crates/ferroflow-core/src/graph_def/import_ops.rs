@@ -9,9 +9,9 @@
 //! gradient is TF's `IdentityN` one without an override.
 
 use super::import::Ctx;
-use crate::ops::{check_arity, MathOps};
+use crate::ops::{add_lists, check_arity, MathOps};
 use crate::{fail, GradArgs, OpContext, OpDef, Result, TensorOps, TensorSpec};
-use ferroflow_tensor::Tensor;
+use ferroflow_tensor::{DType, Tensor};
 
 /// Returns its inputs, like `tf.identity_n`.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +35,8 @@ impl OpDef for IdentityN {
     }
 }
 
-/// The sum of `n` tensors of one dtype and shape, like `tf.add_n`.
+/// The sum of `n` tensors of one dtype and shape, like `tf.add_n`; of
+/// tensor lists, their element-wise sum.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AddN {
     n: usize,
@@ -86,7 +87,11 @@ impl OpDef for AddN {
                     x.shape()
                 );
             }
-            sum = sum.add(x)?;
+            sum = if sum.dtype() == DType::String {
+                add_lists(ctx.name, &sum, x)?
+            } else {
+                sum.add(x)?
+            };
         }
         Ok(vec![sum])
     }

@@ -52,7 +52,14 @@ fn input_dtype_attrs(op_type: &str) -> &'static [(&'static str, usize)] {
         | "StatefulPartitionedCall"
         | "EmptyTensorList"
         | "TensorListPushBack"
-        | "TensorListPopBack" => &[],
+        | "TensorListPopBack"
+        | "TensorListReserve"
+        | "TensorListSetItem"
+        | "TensorListGetItem"
+        | "TensorListStack"
+        | "TensorListFromTensor"
+        | "TensorListLength"
+        | "TensorListElementShape" => &[],
         "Cast" => &[("SrcT", 0)],
         "GatherV2" => &[("Tparams", 0), ("Tindices", 1)],
         "GatherNd" => &[("Tparams", 0), ("Tindices", 1)],

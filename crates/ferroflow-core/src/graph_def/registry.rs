@@ -584,6 +584,36 @@ pub(super) fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Res
             let element_dtype = cx.dtype("element_dtype")?;
             (Arc::new(TensorListPopBack { element_dtype }), all)
         }
+        "TensorListReserve" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListReserve { element_dtype }), all)
+        }
+        "TensorListSetItem" => {
+            if cx.bool_or("resize_if_index_out_of_bounds", false)? {
+                return Err(cx.error("resize_if_index_out_of_bounds=true does not import".into()));
+            }
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListSetItem { element_dtype }), all)
+        }
+        "TensorListGetItem" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListGetItem { element_dtype }), all)
+        }
+        "TensorListStack" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListStack { element_dtype }), all)
+        }
+        "TensorListFromTensor" => {
+            let element_dtype = cx.dtype("element_dtype")?;
+            (Arc::new(TensorListFromTensor { element_dtype }), all)
+        }
+        "TensorListLength" => (Arc::new(TensorListLength), all),
+        "TensorListElementShape" => {
+            if cx.dtype("shape_type")? != DType::I32 {
+                return Err(cx.error("only shape_type int32 imports".into()));
+            }
+            (Arc::new(TensorListElementShape), all)
+        }
         _ => return Ok(None),
     };
     Ok(Some(built))

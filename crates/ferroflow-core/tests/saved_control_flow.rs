@@ -241,6 +241,44 @@ fn tensor_list_errors() {
     assert!(err.contains("Trying to pop from an empty list."), "{err}");
 }
 
+/// A reserved list reads its unset elements as zeros of the element
+/// shape; an index out of range is an error.
+#[test]
+fn reserved_tensor_list_reads_zeros_and_checks_indices() {
+    use ferroflow_core::ops::{TensorListReserve, TensorListSetItem, TensorListStack};
+    let g = Graph::new();
+    let shape = g.constant(Tensor::from([2i32]), "shape").unwrap();
+    let three = g.constant(Tensor::scalar(3i32), "three").unwrap();
+    let dtype = DType::F32;
+    let reserve = TensorListReserve {
+        element_dtype: dtype,
+    };
+    let list = g.add_op1(reserve, &[&shape, &three], None).unwrap();
+    let set = |at: i32, name: &str| {
+        let i = g.constant(Tensor::scalar(at), name).unwrap();
+        let item = g.constant(Tensor::from([1.0f32, 2.0]), "item").unwrap();
+        let op = TensorListSetItem {
+            element_dtype: dtype,
+        };
+        g.add_op1(op, &[&list, &i, &item], None).unwrap()
+    };
+    let stack = |list: &Output| {
+        let op = TensorListStack {
+            element_dtype: dtype,
+        };
+        g.add_op1(op, &[list, &shape], None).unwrap()
+    };
+    let stacked = stack(&set(1, "one"));
+    let out = Session::new(&g).run(&[&stacked], &[]).unwrap();
+    assert_eq!(
+        out[0],
+        Tensor::from([[0.0f32, 0.0], [1.0, 2.0], [0.0, 0.0]])
+    );
+    let err = Session::new(&g).run(&[&stack(&set(3, "three_1"))], &[]);
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("element 3 in a list with 3 elements"), "{err}");
+}
+
 /// The gradient of a loop with an int32 counter and a captured tensor
 /// (`v = v * x + w` three times) round-trips too.
 #[test]

@@ -5,7 +5,7 @@ use crate::tape::{self, Watchable};
 use crate::{fail, Result};
 use ferroflow_tensor::kernels::elementwise::zip_map;
 use ferroflow_tensor::{with_numeric_type, DType, Shape, Tensor, TensorId};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 struct VariableInner {
     name: String,
@@ -95,6 +95,15 @@ impl Variable {
             .clone()
     }
 
+    /// The stored value under the variable's write lock, for an in-place
+    /// update such as an optimizer's fused step. The update must keep the
+    /// dtype and shape and write through [`Tensor::make_mut`]
+    /// (copy-on-write): a value read before keeps its numbers, and the new
+    /// value gets a fresh identity, as after [`Variable::assign`].
+    pub(crate) fn value_mut(&self) -> RwLockWriteGuard<'_, Tensor> {
+        self.inner.value.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Replaces the value; dtype and shape must match.
     pub fn assign(&self, value: &Tensor) -> Result<()> {
         let current = self.read_raw();
@@ -109,8 +118,7 @@ impl Variable {
                 current.shape()
             );
         }
-        *self.inner.value.write().unwrap_or_else(|e| e.into_inner()) =
-            value.with_id(TensorId::fresh());
+        *self.value_mut() = value.with_id(TensorId::fresh());
         Ok(())
     }
 

@@ -547,10 +547,12 @@ fn check_fused_matches_update<O: Optimizer>(opt: &O) {
             let powers =
                 [0.9f64.powi(3), 0.999f64.powi(3)].map(|p| Tensor::scalar(p).cast(dtype).unwrap());
             let (want, want_slots) = opt.update(&var, &grad, &slots, &lr, &powers).unwrap();
-            let (got, got_slots) = opt
-                .fused_update(&var, &grad, &slots, &lr, &powers)
-                .unwrap()
-                .expect("a fused kernel for floats");
+            let (mut got, mut got_slots) = (var.clone(), slots.clone());
+            let mut slot_refs: Vec<&mut Tensor> = got_slots.iter_mut().collect();
+            let fused = opt.fused_update(&mut got, &mut slot_refs, &grad, &lr, &powers);
+            assert!(fused.unwrap(), "a fused kernel for floats");
+            // Copy-on-write: the inputs, which share the buffers, keep their values.
+            assert_eq!(var, t(1, 1.0));
             for (g, w) in std::iter::once(&got)
                 .chain(&got_slots)
                 .zip(std::iter::once(&want).chain(&want_slots))
@@ -571,4 +573,24 @@ fn check_fused_matches_update<O: Optimizer>(opt: &O) {
 fn fused_adam_equals_its_op_by_op_update() {
     check_fused_matches_update(&Adam::new(1e-3));
     check_fused_matches_update(&AdamW::new(1e-3, 0.004));
+}
+
+/// Adam's eager step writes into the variable's own buffer when nothing else
+/// holds it, and copies it first when a value read before still does, so
+/// that value keeps its numbers.
+#[test]
+fn fused_adam_updates_unshared_buffers_in_place() {
+    let w = Variable::with_options(Tensor::from([1.0f32, 2.0]), "W", true);
+    let mut opt = Adam::new(0.1).eager();
+    let grad = Tensor::from([1.0f32, -1.0]);
+    opt.apply_gradients(&[(grad.clone(), &w)]).unwrap();
+    let buffer = w.read_value().as_slice::<f32>().unwrap().as_ptr();
+    opt.apply_gradients(&[(grad.clone(), &w)]).unwrap();
+    assert_eq!(w.read_value().as_slice::<f32>().unwrap().as_ptr(), buffer);
+
+    let before = w.value();
+    let old = before.to_vec::<f32>().unwrap();
+    opt.apply_gradients(&[(grad, &w)]).unwrap();
+    assert_eq!(before.to_vec::<f32>().unwrap(), old);
+    assert_ne!(w.read_value().to_vec::<f32>().unwrap(), old);
 }

@@ -72,14 +72,14 @@ impl<O: Optimizer> Optimizer for Adjustable<O> {
     }
     fn fused_update(
         &self,
-        var: &Tensor,
+        var: &mut Tensor,
+        slots: &mut [&mut Tensor],
         grad: &Tensor,
-        slots: &[Tensor],
         _lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<Option<Updated<Tensor>>> {
+    ) -> Result<bool> {
         let lr = var.scalar_like(self.lr.get())?;
-        self.inner.fused_update(var, grad, slots, &lr, powers)
+        self.inner.fused_update(var, slots, grad, &lr, powers)
     }
 }
 

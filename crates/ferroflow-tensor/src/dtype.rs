@@ -68,6 +68,8 @@ pub trait Element: Copy + Send + Sync + PartialEq + PartialOrd + fmt::Debug + 's
     const DTYPE: DType;
     /// Borrows the storage's data if it holds this type.
     fn slice(storage: &Storage) -> Option<&[Self]>;
+    /// Borrows the storage's data mutably if it holds this type.
+    fn slice_mut(storage: &mut Storage) -> Option<&mut [Self]>;
     /// Wraps a vector into storage.
     fn into_storage(data: Vec<Self>) -> Storage;
     /// Unwraps storage that holds this type.
@@ -120,6 +122,12 @@ macro_rules! impl_element {
         impl Element for $t {
             const DTYPE: DType = DType::$dt;
             fn slice(storage: &Storage) -> Option<&[Self]> {
+                match storage {
+                    Storage::$dt(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn slice_mut(storage: &mut Storage) -> Option<&mut [Self]> {
                 match storage {
                     Storage::$dt(v) => Some(v),
                     _ => None,

@@ -158,6 +158,35 @@ impl Tensor {
         Ok(self.as_slice::<T>()?.to_vec())
     }
 
+    /// The elements as a mutable slice of `T`, for kernels that update a
+    /// value in place (an optimizer's step on its variable). Copy-on-write:
+    /// a buffer shared with another tensor is copied first, so that one keeps
+    /// the old values; this tensor takes a fresh identity, being a new value.
+    ///
+    /// ```
+    /// use ferroflow_tensor::Tensor;
+    /// let old = Tensor::from([1.0f32, 2.0]);
+    /// let mut new = old.clone();
+    /// new.make_mut::<f32>().unwrap()[0] = 5.0;
+    /// assert_eq!(new.to_vec::<f32>().unwrap(), vec![5.0, 2.0]);
+    /// assert_eq!(old.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+    /// assert_ne!(new.id(), old.id());
+    /// assert!(new.make_mut::<i32>().is_err());
+    /// ```
+    pub fn make_mut<T: Element>(&mut self) -> Result<&mut [T]> {
+        let dtype = self.dtype();
+        let err = || TensorError::DType {
+            op: "make_mut".into(),
+            expected: T::DTYPE.name().into(),
+            got: dtype,
+        };
+        if dtype != T::DTYPE {
+            return Err(err());
+        }
+        self.id = TensorId::fresh();
+        T::slice_mut(Arc::make_mut(&mut self.storage)).ok_or_else(err)
+    }
+
     /// Takes the elements out, copying only when the buffer is shared.
     pub fn into_vec<T: Element>(self) -> Result<Vec<T>> {
         let dtype = self.dtype();

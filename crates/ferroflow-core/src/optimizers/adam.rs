@@ -2,8 +2,8 @@
 
 use super::{LearningRate, Optimizer, Updated};
 use crate::ops::MathOps;
-use crate::{Result, TensorOps};
-use ferroflow_tensor::kernels::elementwise::map_many;
+use crate::{fail, Result, TensorOps};
+use ferroflow_tensor::kernels::elementwise::update_many;
 use ferroflow_tensor::{DType, FloatElement, Tensor};
 
 /// Adam (Kingma & Ba), TF1's formulation: with t the step,
@@ -88,19 +88,19 @@ impl Optimizer for Adam {
 
     fn fused_update(
         &self,
-        var: &Tensor,
+        var: &mut Tensor,
+        slots: &mut [&mut Tensor],
         grad: &Tensor,
-        slots: &[Tensor],
         lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<Option<Updated<Tensor>>> {
+    ) -> Result<bool> {
         let adam = FusedAdam {
             beta1: self.beta1,
             beta2: self.beta2,
             epsilon: self.epsilon,
             weight_decay: None,
         };
-        adam.apply(var, grad, slots, lr, powers)
+        adam.apply(var, slots, grad, lr, powers)
     }
 }
 
@@ -116,51 +116,58 @@ pub(super) struct FusedAdam {
 }
 
 impl FusedAdam {
-    /// The new variable and slots (`m`, `v`), or `None` for a dtype other
-    /// than float32 and float64.
+    /// Updates the variable and its slots (`m`, `v`) in place; `false` for
+    /// a dtype other than float32 and float64.
     pub(super) fn apply(
         &self,
-        var: &Tensor,
+        var: &mut Tensor,
+        slots: &mut [&mut Tensor],
         grad: &Tensor,
-        slots: &[Tensor],
         lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<Option<Updated<Tensor>>> {
-        let updated = match var.dtype() {
-            DType::F32 => self.typed::<f32>(var, grad, slots, lr, powers)?,
-            DType::F64 => self.typed::<f64>(var, grad, slots, lr, powers)?,
-            _ => return Ok(None),
+    ) -> Result<bool> {
+        let [m, v] = slots else {
+            fail!(
+                "ApplyAdam",
+                "expected the slots m and v, got {}",
+                slots.len()
+            );
         };
-        let [var, m, v] = updated;
-        Ok(Some((var, vec![m, v])))
+        match var.dtype() {
+            DType::F32 => self.typed::<f32>([var, m, v], grad, lr, powers)?,
+            DType::F64 => self.typed::<f64>([var, m, v], grad, lr, powers)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     fn typed<T: FloatElement>(
         &self,
-        var: &Tensor,
+        state: [&mut Tensor; 3],
         grad: &Tensor,
-        slots: &[Tensor],
         lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<[Tensor; 3]> {
+    ) -> Result<()> {
         let (c1, c2) = (T::from_f64(1.0 - self.beta1), T::from_f64(1.0 - self.beta2));
         let epsilon = T::from_f64(self.epsilon);
         let (lr, one) = (lr.to_scalar::<T>()?, T::one());
         let (beta1_power, beta2_power) = (powers[0].to_scalar::<T>()?, powers[1].to_scalar::<T>()?);
         let lr_t = lr * (one - beta2_power).sqrt() / (one - beta1_power);
-        let inputs = [var, &slots[0], &slots[1], grad];
         let adam = move |x: T, m: T, v: T, g: T| {
             let m = m + (g - m) * c1;
             let v = v + (g * g - v) * c2;
             [x - m * lr_t / (v.sqrt() + epsilon), m, v]
         };
         // One closure per case: a branch inside would keep the loop scalar.
-        Ok(match self.weight_decay.map(T::from_f64) {
-            Some(wd) => map_many("ApplyAdamW", inputs, |[x, m, v, g]: [T; 4]| {
+        match self.weight_decay.map(T::from_f64) {
+            Some(wd) => update_many("ApplyAdamW", state, [grad], |[x, m, v], [g]| {
                 adam(x - x * wd * lr, m, v, g)
             })?,
-            None => map_many("ApplyAdam", inputs, |[x, m, v, g]: [T; 4]| adam(x, m, v, g))?,
-        })
+            None => update_many("ApplyAdam", state, [grad], |[x, m, v], [g]| {
+                adam(x, m, v, g)
+            })?,
+        }
+        Ok(())
     }
 }
 

@@ -90,18 +90,18 @@ impl Optimizer for AdamW {
 
     fn fused_update(
         &self,
-        var: &Tensor,
+        var: &mut Tensor,
+        slots: &mut [&mut Tensor],
         grad: &Tensor,
-        slots: &[Tensor],
         lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<Option<Updated<Tensor>>> {
+    ) -> Result<bool> {
         let adam = FusedAdam {
             beta1: self.beta1,
             beta2: self.beta2,
             epsilon: self.epsilon,
             weight_decay: Some(self.weight_decay),
         };
-        adam.apply(var, grad, slots, lr, powers)
+        adam.apply(var, slots, grad, lr, powers)
     }
 }

@@ -59,7 +59,10 @@ impl<O: Optimizer> EagerOptimizer<O> {
 
     /// One step: updates each variable with its gradient, then the powers
     /// and `iterations`, like `optimizer.apply_gradients(zip(grads, vars))`.
-    /// Nothing is assigned unless every update succeeds.
+    /// Learning rates and powers are computed and gradients checked before
+    /// anything is written, so nothing is assigned unless every update
+    /// succeeds. Fused steps ([`Optimizer::fused_update`]) write into the
+    /// variables' and slots' buffers; a value read before keeps its numbers.
     pub fn apply_gradients(&mut self, grads_and_vars: &[(Tensor, &Variable)]) -> Result<()> {
         let Some((_, first)) = grads_and_vars.first() else {
             fail!("apply_gradients", "No gradients provided for any variable.");
@@ -83,29 +86,30 @@ impl<O: Optimizer> EagerOptimizer<O> {
         }
         let step = self.iterations.read_value();
         let powers: Vec<Tensor> = self.powers.iter().map(Variable::read_value).collect();
-        let mut assignments = Vec::new();
+        let mut steps = Vec::with_capacity(grads_and_vars.len());
         for (grad, var) in grads_and_vars {
             let slots = self.slots_of(var)?;
-            let value = var.read_value();
             let lr = self
                 .optimizer
                 .learning_rate()
-                .for_variable(Some(&step), &value)?;
-            let slot_values: Vec<Tensor> = slots.iter().map(Variable::read_value).collect();
+                .for_variable(Some(&step), &var.read_value())?;
             let powers = powers
                 .iter()
-                .map(|p| p.cast(value.dtype()))
+                .map(|p| p.cast(var.dtype()))
                 .collect::<Result<Vec<_>>>()?;
-            let fused = self
-                .optimizer
-                .fused_update(&value, grad, &slot_values, &lr, &powers)?;
-            let (new_value, new_slots) = match fused {
-                Some(updated) => updated,
-                None => self
-                    .optimizer
-                    .update(&value, grad, &slot_values, &lr, &powers)?,
-            };
-            assignments.push(((*var).clone(), new_value));
+            steps.push((grad, *var, slots, lr, powers));
+        }
+        let mut assignments = Vec::new();
+        for (grad, var, slots, lr, powers) in steps {
+            if self.fused_update(var, &slots, grad, &lr, &powers)? {
+                continue;
+            }
+            let value = var.read_value();
+            let slot_values: Vec<Tensor> = slots.iter().map(Variable::read_value).collect();
+            let (new_value, new_slots) =
+                self.optimizer
+                    .update(&value, grad, &slot_values, &lr, &powers)?;
+            assignments.push((var.clone(), new_value));
             assignments.extend(slots.into_iter().zip(new_slots));
         }
         for (power, (_, factor)) in self.powers.iter().zip(self.optimizer.powers()) {
@@ -116,6 +120,24 @@ impl<O: Optimizer> EagerOptimizer<O> {
             var.assign(value)?;
         }
         self.iterations.assign_add(&Tensor::scalar(1i64))
+    }
+
+    /// The optimizer's fused step on `var` and its `slots` in their own
+    /// buffers (copied only where a value read before still shares them);
+    /// `false` where the optimizer has none.
+    fn fused_update(
+        &self,
+        var: &Variable,
+        slots: &[Variable],
+        grad: &Tensor,
+        lr: &Tensor,
+        powers: &[Tensor],
+    ) -> Result<bool> {
+        let mut value = var.value_mut();
+        let mut slot_guards: Vec<_> = slots.iter().map(Variable::value_mut).collect();
+        let mut slot_values: Vec<&mut Tensor> = slot_guards.iter_mut().map(|g| &mut **g).collect();
+        self.optimizer
+            .fused_update(&mut value, &mut slot_values, grad, lr, powers)
     }
 
     /// Restores a saved state, as Keras restores an optimizer from a

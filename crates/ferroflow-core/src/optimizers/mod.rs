@@ -101,20 +101,23 @@ pub trait Optimizer: Sized {
     ) -> Result<Updated<H>>;
 
     /// The same step as [`Optimizer::update`] on eager tensors as one fused
-    /// kernel, a single pass over the variable, its gradient and its slots
-    /// (TensorFlow's `ResourceApplyAdam`, PyTorch's fused optimizers), equal
-    /// to `update`'s result bit for bit; `None` where the optimizer has no
-    /// such kernel for the dtype, and the eager driver falls back to `update`.
+    /// kernel that updates `var` and its `slots` in place, a single pass over
+    /// them and the gradient (TensorFlow's `ResourceApplyAdam`, PyTorch's
+    /// fused optimizers), equal to `update`'s result bit for bit. A buffer
+    /// shared with another tensor is copied first (copy-on-write), so a tape
+    /// or a caller holding the old value keeps it. `false` (nothing written)
+    /// where the optimizer has no such kernel for the dtype, and the eager
+    /// driver falls back to `update`.
     fn fused_update(
         &self,
-        var: &Tensor,
+        var: &mut Tensor,
+        slots: &mut [&mut Tensor],
         grad: &Tensor,
-        slots: &[Tensor],
         lr: &Tensor,
         powers: &[Tensor],
-    ) -> Result<Option<Updated<Tensor>>> {
-        let _ = (var, grad, slots, lr, powers);
-        Ok(None)
+    ) -> Result<bool> {
+        let _ = (var, slots, grad, lr, powers);
+        Ok(false)
     }
 
     /// This optimizer for eager [`crate::Variable`]s.

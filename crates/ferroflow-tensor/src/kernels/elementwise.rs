@@ -119,93 +119,96 @@ fn zip_run<T: Copy, U>(
     }
 }
 
-/// Applies `f` to the elements at each position of `I` same-shape tensors
-/// and writes its `O` results to `O` new tensors, in one pass over memory:
-/// a fused kernel such as an optimizer's update (`ApplyAdam` reads the
-/// variable, both moments and the gradient and writes three of them).
-/// Every input must have dtype `T` and the first input's shape.
+/// Updates `O` same-shape tensors in place from their own elements and
+/// those of `I` more inputs at each position, in one pass over memory: a
+/// fused kernel such as an optimizer's step (`ApplyAdam` reads the variable,
+/// both moments and the gradient, and writes the first three). Every tensor
+/// must have dtype `T` and the first one's shape; nothing is written unless
+/// all do. A state whose buffer another tensor shares is copied first
+/// (copy-on-write, [`Tensor::make_mut`]), so that one keeps the old values.
 ///
 /// ```
-/// use ferroflow_tensor::{kernels::elementwise::map_many, Tensor};
-/// let x = Tensor::from([1.0f32, 2.0]);
-/// let y = Tensor::from([10.0f32, 20.0]);
-/// let [sum, diff] = map_many("AddSub", [&x, &y], |[a, b]: [f32; 2]| [a + b, a - b]).unwrap();
-/// assert_eq!(sum.to_vec::<f32>().unwrap(), vec![11.0, 22.0]);
-/// assert_eq!(diff.to_vec::<f32>().unwrap(), vec![-9.0, -18.0]);
-/// let err = map_many("AddSub", [&x, &Tensor::from([1.0f32])], |[a, b]: [f32; 2]| [a + b]);
-/// assert_eq!(err.unwrap_err().to_string(), "AddSub: Incompatible shapes: [2] vs. [1]");
+/// use ferroflow_tensor::{kernels::elementwise::update_many, Tensor};
+/// let mut x = Tensor::from([1.0f32, 2.0]);
+/// let before = x.clone();
+/// let step = |[x]: [f32; 1], [d]: [f32; 1]| [x + d];
+/// update_many("AssignAdd", [&mut x], [&Tensor::from([10.0f32, 20.0])], step).unwrap();
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![11.0, 22.0]);
+/// assert_eq!(before.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+/// let err = update_many("AssignAdd", [&mut x], [&Tensor::from([1.0f32])], step);
+/// assert_eq!(err.unwrap_err().to_string(), "AssignAdd: Incompatible shapes: [2] vs. [1]");
 /// ```
-pub fn map_many<T: Element, const I: usize, const O: usize>(
+pub fn update_many<T: Element, const O: usize, const I: usize>(
     op: &str,
+    states: [&mut Tensor; O],
     inputs: [&Tensor; I],
-    f: impl Fn([T; I]) -> [T; O] + Sync + Send,
-) -> Result<[Tensor; O]> {
-    let Some(first) = inputs.first() else {
-        crate::bail!(op, "needs at least one input");
+    f: impl Fn([T; O], [T; I]) -> [T; O] + Sync + Send,
+) -> Result<()> {
+    let Some(first) = states.first() else {
+        crate::bail!(op, "needs at least one tensor to update");
     };
-    let shape = first.shape();
-    let mut srcs: [&[T]; I] = [&[]; I];
-    for (src, x) in srcs.iter_mut().zip(inputs) {
-        if x.shape() != shape {
+    let shape = first.shape().clone();
+    let all = states.iter().map(|s| &**s).chain(inputs);
+    for x in all {
+        if x.shape() != &shape {
             crate::bail!(op, "Incompatible shapes: {} vs. {}", shape, x.shape());
         }
+        typed::<T>(op, x)?;
+    }
+    let mut srcs: [&[T]; I] = [&[]; I];
+    for (src, x) in srcs.iter_mut().zip(inputs) {
         *src = typed::<T>(op, x)?;
     }
-    let n = shape.num_elements();
-    let mut outs: [Vec<T>; O] = std::array::from_fn(|_| Vec::with_capacity(n));
-    let slots = outs.each_mut().map(|v| &mut v.spare_capacity_mut()[..n]);
-    fill_many(srcs, slots, &f);
-    let mut tensors = Vec::with_capacity(O);
-    for mut v in outs {
-        // SAFETY: `fill_many` wrote the first n slots of every output.
-        unsafe { v.set_len(n) };
-        tensors.push(Tensor::from_vec(v, shape.clone())?);
+    let mut outs: [&mut [T]; O] = std::array::from_fn(|_| Default::default());
+    for (out, state) in outs.iter_mut().zip(states) {
+        *out = state.make_mut::<T>()?;
     }
-    tensors
-        .try_into()
-        .map_err(|_| TensorError::invalid(op, "lost an output"))
+    update_blocks(outs, srcs, &f);
+    Ok(())
 }
 
-/// Writes `f` of the inputs at each position into `outs` (all of one
-/// length), splitting large ranges over rayon's threads.
-fn fill_many<T: Element, const I: usize, const O: usize>(
+/// Replaces each position of `outs` (all of `srcs`' length) by `f` of it
+/// and of `srcs`, splitting large ranges over rayon's threads.
+fn update_blocks<T: Element, const O: usize, const I: usize>(
+    mut outs: [&mut [T]; O],
     srcs: [&[T]; I],
-    mut outs: [&mut [MaybeUninit<T>]; O],
-    f: &(impl Fn([T; I]) -> [T; O] + Sync),
+    f: &(impl Fn([T; O], [T; I]) -> [T; O] + Sync),
 ) {
     let n = outs.first().map_or(0, |o| o.len());
     if n >= PAR_THRESHOLD {
         let mid = n / 2;
-        let mut right: [&mut [MaybeUninit<T>]; O] = std::array::from_fn(|_| Default::default());
+        let mut right: [&mut [T]; O] = std::array::from_fn(|_| Default::default());
         for (l, r) in outs.iter_mut().zip(&mut right) {
             (*l, *r) = std::mem::take(l).split_at_mut(mid);
         }
         let (ls, rs) = (srcs.map(|s| &s[..mid]), srcs.map(|s| &s[mid..]));
-        rayon::join(|| fill_many(ls, outs, f), || fill_many(rs, right, f));
+        rayon::join(
+            || update_blocks(outs, ls, f),
+            || update_blocks(right, rs, f),
+        );
         return;
     }
     // Results go to small local blocks first: the compiler cannot tell that
-    // `O` output slices held in an array do not alias the inputs, and would
-    // not vectorize `f`; a local block provably does not.
+    // `O` slices held in an array do not alias each other, and would not
+    // vectorize `f`; a local block provably does not alias them.
     let mut block = [[T::zero(); BLOCK]; O];
     for start in (0..n).step_by(BLOCK) {
         let len = BLOCK.min(n - start);
         let ins = srcs.map(|s| &s[start..start + len]);
+        let olds = outs.each_ref().map(|o| &o[start..start + len]);
         for j in 0..len {
-            let values = f(ins.map(|s| s[j]));
+            let values = f(olds.map(|s| s[j]), ins.map(|s| s[j]));
             for (b, v) in block.iter_mut().zip(values) {
                 b[j] = v;
             }
         }
         for (o, b) in outs.iter_mut().zip(&block) {
-            for (d, &v) in o[start..start + len].iter_mut().zip(&b[..len]) {
-                d.write(v);
-            }
+            o[start..start + len].copy_from_slice(&b[..len]);
         }
     }
 }
 
-/// Elements per local block of [`fill_many`].
+/// Elements per local block of [`update_blocks`].
 const BLOCK: usize = 64;
 
 /// Picks from `a` where `cond` is true and from `b` elsewhere, broadcasting

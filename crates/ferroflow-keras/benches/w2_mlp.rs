@@ -1,7 +1,8 @@
 //! W2 (`shared/bench/README.md`): the 784-300-10 MLP, Adam 1e-3, batch 128,
 //! trained with `fit` on the 60k Fashion-MNIST train images (the embedded
 //! test split when the data set is absent). Epoch 1 is warm-up; prints the
-//! median samples/s over the later epochs and the peak RSS.
+//! median samples/s over the later epochs and the peak RSS; each epoch's
+//! training loss shows that the steps train.
 //!
 //! `cargo bench -p ferroflow-keras --bench w2_mlp [-- EPOCHS]`
 
@@ -48,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rates = Vec::new();
     for epoch in 0..epochs {
         let t = Instant::now();
-        model.fit(
+        let history = model.fit(
             &x,
             y,
             FitOptions {
@@ -59,7 +60,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         )?;
         let rate = n as f64 / t.elapsed().as_secs_f64();
-        println!("epoch {}: {rate:.0} samples/s", epoch + 1);
+        let loss = history.get("loss").and_then(|l| l.last().copied());
+        println!(
+            "epoch {}: {rate:.0} samples/s, loss {:.4}",
+            epoch + 1,
+            loss.unwrap_or(f64::NAN)
+        );
         if epoch > 0 {
             rates.push(rate);
         }

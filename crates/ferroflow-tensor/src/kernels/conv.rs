@@ -333,7 +333,7 @@ impl ConvKernels for Dense {
                         let dst = &mut dxg[rows.start * k..rows.end * k];
                         matmul(dst, rows.len(), k, g.out_c, lhs, rhs, false, par);
                     } else {
-                        buf.clear();
+                        // The product overwrites the whole buffer.
                         buf.resize(rows.len() * k, T::zero());
                         matmul(buf, rows.len(), k, g.out_c, lhs, rhs, false, par);
                         g.add_patches(buf, rows.clone(), dxg);
@@ -478,11 +478,17 @@ impl Conv2dGeometry {
         if self.is_pointwise() {
             return &x[rows.start * k..rows.end * k];
         }
-        buf.clear();
-        buf.resize(rows.len() * k, T::zero());
+        let n = rows.len() * k;
+        // Every element is written below: copied runs, and zeros for the
+        // padding between them, so the buffer's old contents need no clearing.
+        buf.resize(n, T::zero());
+        let mut filled = 0;
         self.walk_patches(rows, |col, src, len| {
-            buf[col..col + len].copy_from_slice(&x[src..src + len])
+            buf[filled..col].fill(T::zero());
+            buf[col..col + len].copy_from_slice(&x[src..src + len]);
+            filled = col + len;
         });
+        buf[filled..].fill(T::zero());
         buf
     }
 
@@ -498,8 +504,8 @@ impl Conv2dGeometry {
 
     /// Pairs the im2col rows `rows` with the input: calls `f(col, src, len)`
     /// for each run of `len` elements of the block's matrix starting at `col`
-    /// that come from the contiguous input elements starting at `src`.
-    /// Padding is skipped, so packed rows must start zeroed.
+    /// that come from the contiguous input elements starting at `src`, in
+    /// increasing order of `col`. Padding is skipped.
     fn walk_patches(&self, rows: Range<usize>, mut f: impl FnMut(usize, usize, usize)) {
         let (k, c, pixels) = (self.patch_len(), self.in_c, self.out_pixels());
         let [ih, iw] = self.input;

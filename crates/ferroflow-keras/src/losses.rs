@@ -68,10 +68,6 @@ pub trait Loss {
     fn get_config(&self) -> Value;
     /// The reduction.
     fn reduction(&self) -> LossReduction;
-    /// Whether `y_pred` holds logits (`from_logits=True`).
-    fn from_logits(&self) -> bool {
-        false
-    }
     /// One loss per example (the last axis reduced where it is a class axis).
     fn per_example(&self, y_true: &Tensor, y_pred: &Tensor) -> Result<Tensor>;
 
@@ -201,9 +197,6 @@ macro_rules! impl_loss {
             }
             fn reduction(&self) -> LossReduction {
                 self.reduction
-            }
-            fn from_logits(&self) -> bool {
-                self.from_logits
             }
             fn per_example(&self, $t: &Tensor, $p: &Tensor) -> Result<Tensor> {
                 let $s = self;

@@ -87,14 +87,8 @@ pub fn max_pool_grad(
             let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
             let mut dx = vec![T::zero(); g.batch * in_img];
             par_chunks(&mut dx, in_img, |n, dx| {
-                let mut best = vec![T::MIN; out_img];
-                let mut arg = vec![usize::MAX; out_img];
-                argmax(&g, &x[n * in_img..(n + 1) * in_img], &mut best, &mut arg);
-                for (&a, &d) in arg.iter().zip(&dy[n * out_img..(n + 1) * out_img]) {
-                    if let Some(dx) = dx.get_mut(a) {
-                        *dx += d;
-                    }
-                }
+                let x = &x[n * in_img..(n + 1) * in_img];
+                add_at_first_max(&g, x, &dy[n * out_img..(n + 1) * out_img], dx);
             });
             Tensor::from_vec(dx, g.input_shape())
         },
@@ -102,21 +96,41 @@ pub fn max_pool_grad(
     )
 }
 
-/// Fills `best` (starting at −∞) with each window's maximum over one image
-/// `x`, and `arg` (starting at `usize::MAX`) with the index in `x` of its
-/// first occurrence.
-fn argmax<T: NumElement>(g: &Conv2dGeometry, x: &[T], best: &mut [T], arg: &mut [usize]) {
+/// Adds each output gradient of one image (`dy`) to `dx` at the index of
+/// its window's first maximum in `x`. Taps arrive window by window: a
+/// window's first tap starts the running maximum, later taps replace it only
+/// when strictly greater, and the window's gradients are added when the
+/// next window starts.
+fn add_at_first_max<T: NumElement>(g: &Conv2dGeometry, x: &[T], dy: &[T], dx: &mut [T]) {
     let c = g.in_c;
+    let (mut best, mut arg) = (vec![T::zero(); c], vec![0usize; c]);
+    let add = |o: usize, arg: &[usize], dx: &mut [T]| {
+        for (&a, &d) in arg.iter().zip(&dy[o * c..(o + 1) * c]) {
+            dx[a] += d;
+        }
+    };
+    let mut window = None;
     g.for_each_tap(|o, i, _| {
-        let row = o * c..(o + 1) * c;
-        for (ch, (b, a)) in best[row.clone()].iter_mut().zip(&mut arg[row]).enumerate() {
-            let v = x[i * c + ch];
-            if v > *b || *a == usize::MAX {
+        let x = &x[i * c..(i + 1) * c];
+        if window != Some(o) {
+            if let Some(done) = window {
+                add(done, &arg, dx);
+            }
+            window = Some(o);
+            best.copy_from_slice(x);
+            arg.iter_mut().zip(i * c..).for_each(|(a, j)| *a = j);
+            return;
+        }
+        for ((b, a), (j, &v)) in best.iter_mut().zip(&mut arg).zip((i * c..).zip(x)) {
+            if v > *b {
                 *b = v;
-                *a = i * c + ch;
+                *a = j;
             }
         }
     });
+    if let Some(done) = window {
+        add(done, &arg, dx);
+    }
 }
 
 /// Folds each window tap of one image `x` into its output pixel's row of

@@ -7,35 +7,18 @@
 //! `cargo bench -p ferroflow-keras --bench w2_mlp [-- EPOCHS]`
 
 use ferroflow_core::optimizers::Adam;
-use ferroflow_core::prelude::*;
-use ferroflow_io::datasets::fashion_mnist::load_or_embedded;
 use ferroflow_keras::layers::{Dense, Flatten};
 use ferroflow_keras::losses::SparseCategoricalCrossentropy;
 use ferroflow_keras::optimizers::KerasOptimizer;
 use ferroflow_keras::{Compiled, FitOptions, Model, Sequential};
-use std::path::Path;
 use std::time::Instant;
 
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
+mod common;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(3)
-        .max(2);
-    let data = load_or_embedded(Some(Path::new("/usr/share/datasets/fashion-mnist/")))?;
-    let x = data
-        .train
-        .images
-        .cast(DType::F32)?
-        .div(&Tensor::scalar(255.0f32))?;
-    let y = &data.train.labels;
+    let epochs: usize = common::count_arg(3).max(2);
+    let (x, y) = common::train_images()?;
+    let y = &y;
     let n = x.dims()[0];
     let mut model = Sequential::new(vec![
         Box::new(Flatten::new()),
@@ -74,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "W2 ferroflow keras fit: median {:.0} samples/s over epochs 2..{epochs} ({n} samples), peak RSS {:.0} MiB",
         rates[rates.len() / 2],
-        peak_rss_mib().unwrap_or(f64::NAN)
+        common::peak_rss_mib().unwrap_or(f64::NAN)
     );
     Ok(())
 }

@@ -7,39 +7,23 @@
 
 use ferroflow_core::optimizers::Adam;
 use ferroflow_core::prelude::*;
-use ferroflow_io::datasets::fashion_mnist::load_or_embedded;
 use ferroflow_keras::layers::{Conv2D, Dense, Dropout, Flatten, Pooling2D};
 use ferroflow_keras::losses::SparseCategoricalCrossentropy;
 use ferroflow_keras::optimizers::KerasOptimizer;
 use ferroflow_keras::{Compiled, Model, Sequential};
-use std::path::Path;
 use std::time::Instant;
+
+mod common;
 
 const BATCH: usize = 64;
 const WINDOW: usize = 200;
 
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let windows: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(2)
-        .max(1);
-    let data = load_or_embedded(Some(Path::new("/usr/share/datasets/fashion-mnist/")))?;
-    let n = data.train.images.dims()[0];
-    let x = data
-        .train
-        .images
-        .cast(DType::F32)?
-        .div(&Tensor::scalar(255.0f32))?
-        .reshape(&[n as i64, 28, 28, 1])?;
-    let y = &data.train.labels;
+    let windows: usize = common::count_arg(2).max(1);
+    let (images, y) = common::train_images()?;
+    let n = images.dims()[0];
+    let x = images.reshape(&[n as i64, 28, 28, 1])?;
+    let y = &y;
     let mut model = Sequential::new(vec![
         Box::new(Conv2D::new(32, [5, 5]).padding("same").activation("relu")),
         Box::new(Pooling2D::max([2, 2])),
@@ -80,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "W3 ferroflow keras train_on_batch: median {:.0} samples/s over {windows} windows of {WINDOW} steps, peak RSS {:.0} MiB",
         rates[rates.len() / 2],
-        peak_rss_mib().unwrap_or(f64::NAN)
+        common::peak_rss_mib().unwrap_or(f64::NAN)
     );
     Ok(())
 }

@@ -126,6 +126,11 @@ fn batch_dims_broadcast_numpy_style() {
 fn large_and_many_small_products_use_parallel_paths() {
     // Exact in f64 (small integers), so any blocking order gives the same result.
     check_transposes(&[], &[], 128, 256, 128, DType::F64, &[(true, true)]);
+    // Split into row blocks: fewer rows than columns (computed transposed)
+    // and more, with sizes that are not multiples of the block alignment.
+    let all = [(false, false), (true, false), (false, true), (true, true)];
+    check_transposes(&[], &[], 37, 301, 411, DType::F64, &all);
+    check_transposes(&[], &[], 411, 301, 37, DType::F32, &all);
     check(&[1200], &[1200], 9, 10, 11, DType::F64);
     check(&[], &[], 33, 70, 65, DType::I32);
 }

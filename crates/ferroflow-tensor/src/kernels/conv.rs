@@ -13,6 +13,7 @@ pub use super::window::{Conv2dGeometry, Padding};
 use crate::{with_float_type, FloatElement, Result, Shape, Tensor, TensorError};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 /// Bytes of im2col matrix one block may use (fits in L2/L3 with the filter).
@@ -289,11 +290,12 @@ impl ConvKernels for Dense {
 
     fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
         let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
-        let mut y = vec![T::zero(); g.batch * out_img];
+        let len = g.batch * out_img;
+        let mut y = Vec::with_capacity(len);
         let groups = plan(g, std::mem::size_of::<T>());
         let par = gemm_parallelism(&groups);
         let k = g.patch_len();
-        let mut outs = split_by_images(&mut y, &groups, out_img);
+        let mut outs = split_by_images(&mut y.spare_capacity_mut()[..len], &groups, out_img);
         outs.par_iter_mut()
             .zip(&groups)
             .for_each_init(Vec::new, |buf, (out, grp)| {
@@ -306,6 +308,9 @@ impl ConvKernels for Dense {
                     matmul(dst, rows.len(), g.out_c, k, lhs, rhs, false, par);
                 }
             });
+        // SAFETY: the groups cover every image and their blocks every output
+        // pixel, and each product overwrites its block (`accumulate` false).
+        unsafe { y.set_len(len) };
         y
     }
 
@@ -331,11 +336,15 @@ impl ConvKernels for Dense {
                     };
                     if g.is_pointwise() {
                         let dst = &mut dxg[rows.start * k..rows.end * k];
+                        // SAFETY: matmul writes only products.
+                        let dst = unsafe { as_uninit(dst) };
                         matmul(dst, rows.len(), k, g.out_c, lhs, rhs, false, par);
                     } else {
                         // The product overwrites the whole buffer.
                         buf.resize(rows.len() * k, T::zero());
-                        matmul(buf, rows.len(), k, g.out_c, lhs, rhs, false, par);
+                        // SAFETY: matmul writes only products.
+                        let dst = unsafe { as_uninit(buf) };
+                        matmul(dst, rows.len(), k, g.out_c, lhs, rhs, false, par);
                         g.add_patches(buf, rows.clone(), dxg);
                     }
                 }
@@ -361,6 +370,8 @@ impl ConvKernels for Dense {
                 };
                 let src = &dyg[rows.start * g.out_c..rows.end * g.out_c];
                 let rhs = MatRef::row_major(src, g.out_c);
+                // SAFETY: matmul writes only sums of products.
+                let dw = unsafe { as_uninit(dw) };
                 matmul(dw, k, g.out_c, rows.len(), lhs, rhs, true, par);
             }
         })
@@ -408,10 +419,11 @@ impl<'a, T> MatRef<'a, T> {
 }
 
 /// `dst[m x n] (+)= lhs[m x k] · rhs[k x n]` with `dst` row-major; adds to
-/// `dst` when `accumulate`, else overwrites it.
+/// `dst` when `accumulate` (which needs `dst` initialized), else overwrites
+/// it without reading it.
 #[allow(clippy::too_many_arguments)]
 fn matmul<T: FloatElement>(
-    dst: &mut [T],
+    dst: &mut [MaybeUninit<T>],
     m: usize,
     n: usize,
     k: usize,
@@ -426,19 +438,20 @@ fn matmul<T: FloatElement>(
     }
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(T::zero());
+            dst[..m * n].fill(MaybeUninit::new(T::zero()));
         }
         return;
     }
     // SAFETY: the assertion above proves every index gemm touches lies inside
-    // the slices; `dst` is borrowed mutably so nothing aliases it. `T` is f32
+    // the slices; `dst` is borrowed mutably so nothing aliases it, and gemm
+    // reads it only when `accumulate`, whose callers pass initialized values. `T` is f32
     // or f64 (FloatElement), both of which gemm supports.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst.as_mut_ptr().cast::<T>(),
             1,
             n as isize,
             accumulate,
@@ -456,6 +469,18 @@ fn matmul<T: FloatElement>(
             par,
         )
     }
+}
+
+/// An initialized slice seen as possibly-uninitialized slots, for
+/// [`matmul`]'s destination.
+///
+/// # Safety
+///
+/// Only initialized values may be written through the result.
+unsafe fn as_uninit<T>(s: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout; the caller writes only
+    // initialized values.
+    unsafe { &mut *(s as *mut [T] as *mut [MaybeUninit<T>]) }
 }
 
 impl Conv2dGeometry {

@@ -12,6 +12,7 @@ use crate::{
     TensorError,
 };
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Rows handed to one worker at a time.
 const ROWS_PER_TASK: usize = 1024;
@@ -267,12 +268,15 @@ fn normalize_grad<T: FloatElement>(
             }
         })
         .collect();
-    let dx = map_rows(rows(), c, xs.len(), |(xr, dyr), out: &mut [T]| {
-        let coefs = coefficients.iter().cycle();
-        for (((o, &x), &d), [a, b, k]) in out.iter_mut().zip(xr).zip(dyr).zip(coefs) {
-            *o = T::from_f64(a * d.to_f64() + b * x.to_f64() + k);
-        }
-    });
+    // SAFETY: each chunk of `out` is as long as its rows, and every slot is written.
+    let dx = unsafe {
+        map_rows(rows(), c, xs.len(), |(xr, dyr), out| {
+            let coefs = coefficients.iter().cycle();
+            for (((o, &x), &d), [a, b, k]) in out.iter_mut().zip(xr).zip(dyr).zip(coefs) {
+                o.write(T::from_f64(a * d.to_f64() + b * x.to_f64() + k));
+            }
+        })
+    };
     Ok((
         Tensor::from_vec(dx, x.shape().clone())?,
         channel_tensor::<T>(sum_dy_xhat)?,
@@ -342,50 +346,57 @@ fn batch_stats<T: FloatElement>(x: &[T], c: usize) -> Stats {
 
 /// `y = a * x + b` per channel.
 fn apply_affine<T: FloatElement>(x: &[T], affine: &[(f64, f64)], c: usize) -> Vec<T> {
-    map_rows(
-        x.par_chunks(task_len(c)),
-        c,
-        x.len(),
-        |rows, out: &mut [T]| {
+    // SAFETY: each chunk of `out` is as long as its rows, and every slot is written.
+    unsafe {
+        map_rows(x.par_chunks(task_len(c)), c, x.len(), |rows, out| {
             for (o, (&v, &(a, b))) in out.iter_mut().zip(rows.iter().zip(affine.iter().cycle())) {
-                *o = T::from_f64(a * v.to_f64() + b);
+                o.write(T::from_f64(a * v.to_f64() + b));
             }
-        },
-    )
+        })
+    }
 }
 
 /// `x + bias` on every row.
 fn add_rows<T: NumElement>(x: &[T], bias: &[T]) -> Vec<T> {
     let c = bias.len();
-    map_rows(
-        x.par_chunks(task_len(c)),
-        c,
-        x.len(),
-        |rows, out: &mut [T]| {
+    // SAFETY: each chunk of `out` is as long as its rows, and every slot is written.
+    unsafe {
+        map_rows(x.par_chunks(task_len(c)), c, x.len(), |rows, out| {
             for (o, (&v, &b)) in out.iter_mut().zip(rows.iter().zip(bias.iter().cycle())) {
-                *o = v + b;
+                o.write(v + b);
             }
-        },
-    )
+        })
+    }
 }
 
 /// A `len`-element output computed by `f(item, out)` for each item of
-/// `items`, which covers `ROWS_PER_TASK` rows of `c` elements each.
-fn map_rows<T: Element, I>(
+/// `items`, which covers `ROWS_PER_TASK` rows of `c` elements each; `f`
+/// writes every slot of `out` (the same length as the item's rows), so
+/// the output is never zero-filled first.
+///
+/// # Safety
+///
+/// `f` must write every slot of each `out` it is given.
+unsafe fn map_rows<T: Element, I>(
     items: I,
     c: usize,
     len: usize,
-    f: impl Fn(I::Item, &mut [T]) + Sync + Send,
+    f: impl Fn(I::Item, &mut [MaybeUninit<T>]) + Sync + Send,
 ) -> Vec<T>
 where
     I: IndexedParallelIterator,
 {
-    let mut out = vec![T::zero(); len];
-    if c > 0 {
-        out.par_chunks_mut(task_len(c))
-            .zip(items)
-            .for_each(|(o, item)| f(item, o));
+    if c == 0 {
+        return vec![T::zero(); len];
     }
+    let mut out = Vec::with_capacity(len);
+    out.spare_capacity_mut()[..len]
+        .par_chunks_mut(task_len(c))
+        .zip(items)
+        .for_each(|(o, item)| f(item, o));
+    // SAFETY: the chunks cover all `len` slots and `f` writes each slot of
+    // its chunk.
+    unsafe { out.set_len(len) };
     out
 }
 

@@ -2,6 +2,7 @@
 //! (eager, and as variables of each graph the layer is called in),
 //! `trainable` flag, regularizers and added losses and metrics.
 
+use crate::LayerTensor;
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::initializers::Initializer;
 use ferroflow_core::prelude::*;
@@ -36,7 +37,9 @@ pub fn unique_name(base: &str) -> String {
 }
 
 /// A weight penalty added to the model's losses, like
-/// `tf.keras.regularizers.l1`, `l2`, `l1_l2`.
+/// `tf.keras.regularizers.l1`, `l2`, `l1_l2`, computed with Keras's
+/// formulas: `l1 * sum(|w|)`, `2 * l2 * l2_loss(w)`, and their sum starting
+/// from `0` when both are set.
 ///
 /// ```
 /// use ferroflow_keras::Regularizer;
@@ -64,36 +67,57 @@ impl Regularizer {
     pub fn l1_l2(l1: f64, l2: f64) -> Self {
         Regularizer { l1, l2 }
     }
-    /// The penalty of weight `w`, a scalar of its dtype.
+    /// The penalty of weight `w`, a scalar of its dtype: eager, or ops in
+    /// `w`'s graph.
     pub fn penalty<H: TensorOps>(&self, w: &H) -> Result<H> {
-        let all = None::<&[i64]>;
-        let mut total = w.scalar_like(0.0)?;
-        if self.l1 != 0.0 {
-            let l1 = w.abs()?.reduce_sum(all, false)?;
-            total = total.add(&l1.mul(&w.scalar_like(self.l1)?)?)?;
+        let l1 = || {
+            w.scalar_like(self.l1)?
+                .mul(&w.abs()?.reduce_sum(Axes::All, false)?)
+        };
+        let l2 = || w.scalar_like(2.0 * self.l2)?.mul(&l2_loss(w)?);
+        match (self.l1 != 0.0, self.l2 != 0.0) {
+            (true, false) => l1(),
+            (false, true) => l2(),
+            (with_l1, with_l2) => {
+                let mut total = w.scalar_like(0.0)?;
+                if with_l1 {
+                    total = total.add(&l1()?)?;
+                }
+                if with_l2 {
+                    total = total.add(&l2()?)?;
+                }
+                Ok(total)
+            }
         }
-        if self.l2 != 0.0 {
-            let l2 = w.square()?.reduce_sum(all, false)?;
-            total = total.add(&l2.mul(&w.scalar_like(self.l2)?)?)?;
-        }
-        Ok(total)
     }
 }
 
 /// What every layer holds: name, weights, `trainable`, regularizers, and
-/// the losses and metrics its last `call` added.
+/// the losses and metrics its calls added.
 #[derive(Debug)]
 pub struct LayerCore {
     name: String,
     trainable: bool,
     weights: Vec<Variable>,
-    regularized: Vec<(Variable, Regularizer)>,
+    /// The regularized weights: index in `weights`, and penalty.
+    regularized: Vec<(usize, Regularizer)>,
     output_shape: Option<Vec<Option<usize>>>,
-    added_losses: RefCell<Vec<Tensor>>,
+    /// The losses the last eager call added.
+    pub(crate) added_losses: RefCell<Vec<Tensor>>,
+    /// The losses graph calls added, in any graph.
+    pub(crate) added_graph_losses: RefCell<Vec<Output>>,
     added_metrics: RefCell<Vec<(String, Tensor)>>,
-    /// The weights as variables of each graph the layer was called in, by
-    /// graph id.
-    graph_weights: RefCell<Vec<(u64, Vec<GraphVariable>)>>,
+    /// The layer's state in each graph it was called in.
+    graphs: RefCell<Vec<InGraph>>,
+}
+
+/// A layer's weights as variables of one graph, and their penalties there.
+#[derive(Debug)]
+struct InGraph {
+    graph: u64,
+    variables: Vec<GraphVariable>,
+    /// Made on the first [`LayerCore::graph_losses`] in this graph.
+    penalties: Option<Vec<Output>>,
 }
 
 impl LayerCore {
@@ -106,8 +130,9 @@ impl LayerCore {
             regularized: Vec::new(),
             output_shape: None,
             added_losses: RefCell::new(Vec::new()),
+            added_graph_losses: RefCell::new(Vec::new()),
             added_metrics: RefCell::new(Vec::new()),
-            graph_weights: RefCell::new(Vec::new()),
+            graphs: RefCell::new(Vec::new()),
         }
     }
 
@@ -160,7 +185,7 @@ impl LayerCore {
         let value = init.eager(shape, DType::F32)?;
         let var = Variable::with_options(value, &format!("{}/{name}:0", self.name), trainable);
         if let Some(r) = regularizer {
-            self.regularized.push((var.clone(), r));
+            self.regularized.push((self.weights.len(), r));
         }
         self.weights.push(var.clone());
         Ok(var)
@@ -191,9 +216,9 @@ impl LayerCore {
     /// assert_eq!(g.trainable_variables().len(), 2);
     /// ```
     pub fn graph_variables(&self, g: &Graph) -> Result<Vec<GraphVariable>> {
-        let mut made = self.graph_weights.borrow_mut();
-        if let Some((_, vars)) = made.iter().find(|(id, _)| *id == g.id()) {
-            return Ok(vars.clone());
+        let mut graphs = self.graphs.borrow_mut();
+        if let Some(state) = graphs.iter().find(|s| s.graph == g.id()) {
+            return Ok(state.variables.clone());
         }
         let vars = self
             .weights
@@ -203,7 +228,11 @@ impl LayerCore {
                 g.variable(w.read_value(), name, self.trainable && w.trainable())
             })
             .collect::<Result<Vec<_>>>()?;
-        made.push((g.id(), vars.clone()));
+        graphs.push(InGraph {
+            graph: g.id(),
+            variables: vars.clone(),
+            penalties: None,
+        });
         Ok(vars)
     }
 
@@ -232,10 +261,12 @@ impl LayerCore {
             .collect()
     }
 
-    /// Adds a loss from inside `call`, like `self.add_loss(x)`; it counts in
-    /// the model's `losses` until the next call.
-    pub fn add_loss(&self, loss: Tensor) {
-        self.added_losses.borrow_mut().push(loss);
+    /// Adds a loss from inside `call` or `call_graph`, like
+    /// `self.add_loss(x)`. An eager loss counts in [`LayerCore::losses`]
+    /// until the next call; a graph tensor counts in
+    /// [`LayerCore::graph_losses`] of its graph from then on.
+    pub fn add_loss<H: LayerTensor>(&self, loss: H) {
+        H::keep_loss(self, loss);
     }
 
     /// Reports a value from inside `call`, like `self.add_metric(x, name)`;
@@ -258,10 +289,62 @@ impl LayerCore {
         let mut losses = self
             .regularized
             .iter()
-            .map(|(v, r)| r.penalty(&v.value()))
+            .map(|&(i, r)| r.penalty(&self.weights[i].value()))
             .collect::<Result<Vec<_>>>()?;
         losses.extend(self.added_losses.borrow().iter().cloned());
         Ok(losses)
+    }
+
+    /// [`LayerCore::losses`] in graph `g`, like Keras's `layer.losses` for
+    /// a layer called in a TF1 graph: the penalties of the layer's graph
+    /// variables (ops under `<layer>/<weight>/Regularizer/`, made on the
+    /// first request and the same tensors after), then the losses graph
+    /// calls in `g` added. Empty when the layer was never called in `g`.
+    /// As in TensorFlow, the penalties do not join `g`'s
+    /// `REGULARIZATION_LOSSES` collection: add them to the training loss.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::{Layer, Regularizer};
+    /// let g = Graph::new();
+    /// let x = g.placeholder(DType::F32, [None, Some(3)], "x").unwrap();
+    /// let mut dense = Dense::new(2).name("d").kernel_regularizer(Regularizer::l2(0.01));
+    /// dense.apply_graph(&x, true).unwrap();
+    /// let losses = dense.core().graph_losses(&g).unwrap();
+    /// assert_eq!(losses.len(), 1);
+    /// assert!(losses[0].name().starts_with("d/kernel/Regularizer/"));
+    /// ```
+    pub fn graph_losses(&self, g: &Graph) -> Result<Vec<Output>> {
+        let mut losses = self.graph_penalties(g)?;
+        let added = self.added_graph_losses.borrow();
+        losses.extend(added.iter().filter(|l| l.graph().id() == g.id()).cloned());
+        Ok(losses)
+    }
+
+    /// The penalties of the regularized weights' variables in `g`, each
+    /// under `<variable>/Regularizer/` at the top level.
+    fn graph_penalties(&self, g: &Graph) -> Result<Vec<Output>> {
+        let mut graphs = self.graphs.borrow_mut();
+        let Some(state) = graphs.iter_mut().find(|s| s.graph == g.id()) else {
+            return Ok(Vec::new());
+        };
+        if let Some(penalties) = &state.penalties {
+            return Ok(penalties.clone());
+        }
+        let _top = g.name_scope("");
+        let penalties = self
+            .regularized
+            .iter()
+            .map(|&(i, r)| {
+                let var = &state.variables[i];
+                let _scope = g.name_scope(&format!("{}/Regularizer", var.op_name()));
+                r.penalty(var.value())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        state.penalties = Some(penalties.clone());
+        Ok(penalties)
     }
 
     /// The metrics the last call added.

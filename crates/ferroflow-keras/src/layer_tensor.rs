@@ -32,6 +32,9 @@ pub trait LayerTensor: RandomSource {
     /// Sets weight `index` of `core` to `value`: at once eagerly; in a
     /// graph, an `Assign` op added to [`UPDATE_OPS`].
     fn assign_weight(core: &LayerCore, index: usize, value: &Self) -> Result<()>;
+    /// Keeps `loss` among `core`'s added losses (see
+    /// [`LayerCore::add_loss`]).
+    fn keep_loss(core: &LayerCore, loss: Self);
 }
 
 impl LayerTensor for Tensor {
@@ -43,6 +46,9 @@ impl LayerTensor for Tensor {
             Some(w) => w.assign(value),
             None => Err(core.error(format!("has no weight {index}"))),
         }
+    }
+    fn keep_loss(core: &LayerCore, loss: Tensor) {
+        core.added_losses.borrow_mut().push(loss);
     }
 }
 
@@ -59,5 +65,8 @@ impl LayerTensor for Output {
             .ok_or_else(|| core.error(format!("has no weight {index}")))?;
         g.add_to_collection(UPDATE_OPS, var.assign(value)?.op());
         Ok(())
+    }
+    fn keep_loss(core: &LayerCore, loss: Output) {
+        core.added_graph_losses.borrow_mut().push(loss);
     }
 }

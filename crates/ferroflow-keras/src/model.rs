@@ -10,6 +10,7 @@ use crate::losses::{self, Loss};
 use crate::metrics::{self, Mean, Metric};
 use crate::optimizers::{self, KerasOptimizer};
 use crate::saving::{ModelWeights, OptimizerWeights};
+use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::prelude::*;
 use ferroflow_core::trace::trace_graph;
 use ferroflow_core::{Error, Result};
@@ -228,6 +229,37 @@ pub trait Model {
         let mut all = Vec::new();
         for layer in self.layers() {
             all.extend(layer.core().losses()?);
+        }
+        Ok(all)
+    }
+    /// The model's losses in graph `g` after a graph call, like
+    /// `model.losses` of a model called in a TF1 graph: each layer's
+    /// [`LayerCore::graph_losses`](crate::LayerCore::graph_losses). Add
+    /// them to the training loss, as `loss + tf.add_n(model.losses)`.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::Graph;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::{Model, Regularizer, Sequential};
+    /// let g = Graph::new();
+    /// let x = g.placeholder(DType::F32, [None, Some(4)], "x").unwrap();
+    /// let mut model = Sequential::new(vec![
+    ///     Box::new(Dense::new(3).kernel_regularizer(Regularizer::l2(0.01))),
+    ///     Box::new(Dense::new(1).bias_regularizer(Regularizer::l1(0.1))),
+    /// ]);
+    /// let y = model.call_graph(&x, true).unwrap();
+    /// let losses = model.graph_losses(&g).unwrap();
+    /// assert_eq!(losses.len(), 2);
+    /// let mut total = y.square().unwrap().reduce_mean(Axes::All, false).unwrap();
+    /// for penalty in &losses {
+    ///     total = total.add(penalty).unwrap();
+    /// }
+    /// ```
+    fn graph_losses(&self, g: &Graph) -> Result<Vec<Output>> {
+        let mut all = Vec::new();
+        for layer in self.layers() {
+            all.extend(layer.core().graph_losses(g)?);
         }
         Ok(all)
     }

@@ -86,6 +86,15 @@ pub mod compat {
             pub use ferroflow_core::summary_ops::*;
             pub use ferroflow_core::FileWriter;
         }
+
+        /// TF1 losses: the weighted losses with their reductions, and the
+        /// regularization losses a graph collects.
+        pub mod losses {
+            pub use ferroflow_core::graph::losses::*;
+            pub use ferroflow_core::ops::{
+                compute_weighted_loss, huber_loss, log_loss, mean_squared_error, Reduction,
+            };
+        }
     }
 }
 

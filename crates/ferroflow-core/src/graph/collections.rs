@@ -8,6 +8,10 @@ use crate::graph_variable::GraphVariable;
 pub const GLOBAL_VARIABLES: &str = "variables";
 /// The collection trainable variables join (`tf.GraphKeys.TRAINABLE_VARIABLES`).
 pub const TRAINABLE_VARIABLES: &str = "trainable_variables";
+/// The collection of weight penalties that
+/// [`get_regularization_loss`](super::losses::get_regularization_loss) adds
+/// up (`tf.GraphKeys.REGULARIZATION_LOSSES`).
+pub const REGULARIZATION_LOSSES: &str = "regularization_losses";
 
 /// Something kept in a collection.
 #[derive(Debug, Clone)]

@@ -17,12 +17,15 @@
 
 mod build;
 mod collections;
+pub mod losses;
 mod naming;
 mod output;
 mod scopes;
 
 pub(crate) use build::NodeName;
-pub use collections::{CollectionItem, GLOBAL_VARIABLES, TRAINABLE_VARIABLES};
+pub use collections::{
+    CollectionItem, GLOBAL_VARIABLES, REGULARIZATION_LOSSES, TRAINABLE_VARIABLES,
+};
 pub(crate) use output::innermost_graph;
 pub use output::{Operation, Output};
 pub use scopes::{ControlDependencies, DeviceScope, NameScope, Reuse, VariableScope};

@@ -1,8 +1,8 @@
-//! TensorFlow ops that reach ferroflow only through import: `IdentityN`
+//! TensorFlow ops that reach ferroflow mostly through import: `IdentityN`
 //! and `AddN`, which TF's own graphs use (`tf.custom_gradient`,
 //! `tf.identity_n`, gradient accumulation) and ferroflow builds otherwise
 //! (its `CustomGradient` exports as `IdentityN`; its gradients add
-//! contributions pairwise).
+//! contributions pairwise). `AddN` is also `get_regularization_loss`'s sum.
 //!
 //! An imported `IdentityN` passes gradients through: the user's gradient
 //! function of a `custom_gradient` is code no GraphDef holds, so the
@@ -43,6 +43,11 @@ pub(crate) struct AddN {
 }
 
 impl AddN {
+    /// The sum of `n` inputs.
+    pub(crate) fn new(n: usize) -> AddN {
+        AddN { n }
+    }
+
     /// The `AddN` of an imported node (attr `N`).
     pub(super) fn import(cx: &Ctx, n: usize) -> Result<AddN> {
         if cx.int_or("N", n as i64)? != n as i64 {

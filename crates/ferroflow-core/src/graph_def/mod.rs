@@ -17,7 +17,7 @@
 mod call;
 mod functions;
 mod import;
-mod import_ops;
+pub(crate) mod import_ops;
 mod meta;
 mod op_args;
 mod registry;

@@ -10,7 +10,7 @@ use ferroflow_core::optimizers::{GradientDescent, Optimizer};
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
 use ferroflow_keras::layers::{Conv2D, Dense, Flatten};
-use ferroflow_keras::{Layer, LayerCore, LayerTensor, Model, Regularizer, Sequential};
+use ferroflow_keras::{Functional, Layer, LayerCore, LayerTensor, Model, Regularizer, Sequential};
 use serde_json::Value;
 
 /// `tools/make_graph_regularization_fixtures.py`'s output.
@@ -313,4 +313,39 @@ fn added_losses_in_graph_calls_and_the_collection() {
         .to_scalar::<f32>()
         .unwrap();
     assert_eq!(value, 3.25);
+}
+
+#[test]
+fn functional_models_collect_their_layers_graph_losses() {
+    let mut m = Functional::new();
+    let a = m.input(&[Some(3)]);
+    let h = m
+        .apply(
+            Box::new(Dense::new(2).kernel_regularizer(Regularizer::l1(0.1))),
+            &[&a],
+        )
+        .unwrap();
+    let out = m
+        .apply(
+            Box::new(Dense::new(1).bias_regularizer(Regularizer::l2(0.1))),
+            &[&h],
+        )
+        .unwrap();
+    m.set_outputs(&[&out]).unwrap();
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [None, Some(3)], "x").unwrap();
+    m.call_graph(&[&x], false).unwrap();
+    let names: Vec<String> = m
+        .graph_losses(&g)
+        .unwrap()
+        .iter()
+        .map(|l| l.name())
+        .collect();
+    let layers: Vec<String> = m.layers()[1..]
+        .iter()
+        .map(|l| l.core().name().to_string())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names[0].starts_with(&format!("{}/kernel/Regularizer/", layers[0])));
+    assert!(names[1].starts_with(&format!("{}/bias/Regularizer/", layers[1])));
 }

@@ -4,6 +4,8 @@
 
 use crate::{NumElement, Result, Shape, TensorError};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
+use std::ops::Range;
 
 /// How a sliding window treats the image border, as TensorFlow's `padding`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,24 +203,69 @@ impl Conv2dGeometry {
     /// taps of each in `(ky, kx)` order. Pixels count from the image start;
     /// `tap` is `ky * kw + kx`.
     pub fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
+        self.for_each_window(|w| w.for_each_tap(|i, t| f(w.out, i, t)));
+    }
+
+    /// Calls `f(window)` for the windows of one image, one per output pixel
+    /// in row-major order, each clipped to the input.
+    pub(crate) fn for_each_window(&self, mut f: impl FnMut(&Window)) {
         let [ih, iw] = self.input;
         let [kh, kw] = self.kernel;
+        let start = |o: usize, d: usize| (o * self.stride[d]) as isize - self.pads[d].0 as isize;
         for oy in 0..self.output[0] {
-            let y0 = (oy * self.stride[0]) as isize - self.pads[0].0 as isize;
-            let (ylo, yhi) = tap_range(y0, self.dilation[0], kh, ih);
+            let y0 = start(oy, 0);
+            let rows = tap_range(y0, self.dilation[0], kh, ih);
             for ox in 0..self.output[1] {
-                let x0 = (ox * self.stride[1]) as isize - self.pads[1].0 as isize;
-                let (xlo, xhi) = tap_range(x0, self.dilation[1], kw, iw);
-                let o = oy * self.output[1] + ox;
-                for ky in ylo..yhi {
-                    let iy = (y0 + (ky * self.dilation[0]) as isize) as usize;
-                    for kx in xlo..xhi {
-                        let ix = (x0 + (kx * self.dilation[1]) as isize) as usize;
-                        f(o, iy * iw + ix, ky * kw + kx);
-                    }
-                }
+                let x0 = start(ox, 1);
+                let cols = tap_range(x0, self.dilation[1], kw, iw);
+                f(&Window {
+                    out: oy * self.output[1] + ox,
+                    rows: rows.0..rows.1,
+                    cols: cols.0..cols.1,
+                    origin: [y0, x0],
+                    dilation: self.dilation,
+                    widths: [iw, kw],
+                });
             }
         }
+    }
+}
+
+/// One output pixel's window over an image, clipped to the input: its taps
+/// `(ky, kx)` with `ky` in `rows` and `kx` in `cols` land inside.
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    /// The output pixel, counted from the image start.
+    pub out: usize,
+    /// The window rows `ky` inside the input.
+    rows: Range<usize>,
+    /// The window columns `kx` inside the input.
+    cols: Range<usize>,
+    /// The input position of tap `(0, 0)` (negative inside the padding).
+    origin: [isize; 2],
+    dilation: [usize; 2],
+    /// The input width and the window width.
+    widths: [usize; 2],
+}
+
+impl Window {
+    /// Calls `f(in_pixel, tap)` for the taps inside the input in `(ky, kx)`
+    /// order; `in_pixel` counts from the image start and `tap` is
+    /// `ky * kw + kx`.
+    pub fn for_each_tap(&self, mut f: impl FnMut(usize, usize)) {
+        let [iw, kw] = self.widths;
+        let at = |k: usize, d: usize| (self.origin[d] + (k * self.dilation[d]) as isize) as usize;
+        for ky in self.rows.clone() {
+            let row = at(ky, 0) * iw;
+            for kx in self.cols.clone() {
+                f(row + at(kx, 1), ky * kw + kx);
+            }
+        }
+    }
+
+    /// The number of taps inside the input.
+    pub fn len(&self) -> usize {
+        self.rows.len() * self.cols.len()
     }
 }
 
@@ -246,6 +293,27 @@ pub(crate) fn par_chunks<T: Send>(
             .enumerate()
             .for_each(|(n, c)| f(n, c));
     }
+}
+
+/// A fresh vector of `items * per_item` elements whose consecutive
+/// `per_item`-element chunks are written by `f(n, chunk)` in parallel,
+/// without a zeroing pass first.
+///
+/// # Safety
+///
+/// `f` must write every element of each chunk it is given.
+pub(crate) unsafe fn par_build<T: Send>(
+    items: usize,
+    per_item: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<T>]) + Sync,
+) -> Vec<T> {
+    let len = items * per_item;
+    let mut out = Vec::with_capacity(len);
+    par_chunks(&mut out.spare_capacity_mut()[..len], per_item, f);
+    // SAFETY: the chunks cover all `len` slots (none when `per_item` is 0)
+    // and the caller promises that `f` wrote each of them.
+    unsafe { out.set_len(len) };
+    out
 }
 
 /// Sums, in parallel, the `len`-element vectors that `f(state, item, acc)`

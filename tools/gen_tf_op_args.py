@@ -29,7 +29,7 @@ def main():
         for name in files:
             if name.endswith(".rs"):
                 with open(os.path.join(directory, name)) as f:
-                    names.update(re.findall(r'"([A-Z][A-Za-z0-9]*)"', f.read()))
+                    names.update(re.findall(r'"(_?[A-Z][A-Za-z0-9]*)"', f.read()))
     ops = [op_def_registry.get(name) for name in sorted(names)]
     ops = [op for op in ops if op is not None]
     with open(OUT, "w") as f:

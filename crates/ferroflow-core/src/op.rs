@@ -26,6 +26,7 @@ pub enum AttrValue {
     Ints(Vec<i64>),
     Floats(Vec<f32>),
     Types(Vec<DType>),
+    Strs(Vec<String>),
 }
 
 /// What a kernel may need beyond its inputs: the node's name (for error

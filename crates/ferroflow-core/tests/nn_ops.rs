@@ -805,3 +805,84 @@ fn pooling_with_unknown_batch_keeps_spatial_shape() {
     let z = x.avg_pool2d(&valid, NHWC).unwrap();
     assert_eq!(z.static_shape().to_string(), "(?, 13, 13, 32)");
 }
+
+/// `_FusedConv2D` (conv → bias → optional ReLU as one op) gives the three
+/// ops' values and gradients, eagerly and in graphs, and its GraphDef node
+/// imports back.
+#[test]
+fn fused_conv2d_equals_conv_bias_relu() {
+    let x = values_f64(&[2, 5, 6, 2], -1.0, 1.0, 41);
+    let w = values_f64(&[2, 3, 2, 3], -1.0, 1.0, 42);
+    let b = values_f64(&[3], -0.5, 0.5, 43);
+    let windows = [
+        same(),
+        Window2d::new([2, 2], Padding::Valid),
+        Window2d::new([1, 2], Padding::Explicit(vec![(1, 0), (2, 1)])).dilated([2, 1]),
+    ];
+    for win in &windows {
+        for relu in [false, true] {
+            let fused = x.conv2d_bias_activation(&w, &b, win, relu).unwrap();
+            let z = x.conv2d(&w, win, NHWC).unwrap().bias_add(&b, NHWC).unwrap();
+            let want = if relu { z.relu().unwrap() } else { z };
+            assert!(fused.allclose(&want, 1e-12, 1e-12), "{win:?} relu={relu}");
+            check(
+                &format!("fused conv2d {win:?} relu={relu}"),
+                &[x.clone(), w.clone(), b.clone()],
+                |v| v[0].conv2d_bias_activation(&v[1], &v[2], win, relu),
+            );
+        }
+    }
+    let err = err_text(x.conv2d_bias_activation(&w, &Tensor::from([1.0f64, 2.0]), &same(), true));
+    assert!(
+        err.contains("bias must be a vector of the 3 output channels"),
+        "{err}"
+    );
+
+    // In a graph, with gradients, and through a GraphDef.
+    let g = Graph::new();
+    let px = g
+        .placeholder(DType::F64, [None, Some(5), Some(6), Some(2)], "x")
+        .unwrap();
+    let (gw, gb) = (
+        g.constant(w.clone(), "w").unwrap(),
+        g.constant(b.clone(), "b").unwrap(),
+    );
+    let y = px
+        .conv2d_bias_activation(&gw, &gb, &windows[1], true)
+        .unwrap();
+    assert_eq!(y.name(), "_FusedConv2D:0");
+    let loss = y.square().unwrap().reduce_sum(Axes::All, false).unwrap();
+    let grads: Vec<Output> = gradients(&[&loss], &[&px, &gw, &gb], None)
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let fetches = [&y, &grads[0], &grads[1], &grads[2]];
+    let out = Session::new(&g).run(&fetches, &[(&px, x.clone())]).unwrap();
+    let tape = GradientTape::new();
+    for v in [&x, &w, &b] {
+        tape.watch(v);
+    }
+    let eager = x.conv2d_bias_activation(&w, &b, &windows[1], true).unwrap();
+    let eager_loss = eager
+        .square()
+        .unwrap()
+        .reduce_sum(Axes::All, false)
+        .unwrap();
+    let eager_grads = tape.gradient(&eager_loss, &[&x, &w, &b]).unwrap();
+    assert!(out[0].allclose(&eager, 1e-12, 1e-12));
+    for (got, want) in out[1..].iter().zip(eager_grads) {
+        assert!(got.allclose(&want.unwrap(), 1e-12, 1e-12));
+    }
+    let def = g.to_graph_def().unwrap();
+    let node = def.node.iter().find(|n| n.op == "_FusedConv2D").unwrap();
+    assert_eq!(node.input.len(), 3);
+    let copy = Graph::new();
+    copy.import_graph_def(&def).unwrap();
+    let (x2, y2) = (
+        copy.get_tensor_by_name("x:0").unwrap(),
+        copy.get_tensor_by_name(&y.name()).unwrap(),
+    );
+    let again = Session::new(&copy).run(&[&y2], &[(&x2, x)]).unwrap();
+    assert_eq!(again[0], out[0]);
+}

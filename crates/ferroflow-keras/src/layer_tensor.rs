@@ -27,6 +27,11 @@ pub const UPDATE_OPS: &str = "update_ops";
 /// assert_eq!(g.get_collection(UPDATE_OPS, None).len(), 2);
 /// ```
 pub trait LayerTensor: RandomSource {
+    /// Whether layers use fused kernels (a convolution with its bias and
+    /// ReLU as one op): yes eagerly; no in graphs, which keep the op-by-op
+    /// nodes TF Keras writes (`conv2d/Conv2D`, `conv2d/BiasAdd`,
+    /// `conv2d/Relu`), so that names and exported GraphDefs match.
+    const FUSES_OPS: bool;
     /// `core`'s weights in creation order, in `x`'s context.
     fn weights_of(core: &LayerCore, x: &Self) -> Result<Vec<Self>>;
     /// Sets weight `index` of `core` to `value`: at once eagerly; in a
@@ -38,6 +43,7 @@ pub trait LayerTensor: RandomSource {
 }
 
 impl LayerTensor for Tensor {
+    const FUSES_OPS: bool = true;
     fn weights_of(core: &LayerCore, _x: &Tensor) -> Result<Vec<Tensor>> {
         Ok(core.weights_in_order().iter().map(|w| w.value()).collect())
     }
@@ -53,6 +59,7 @@ impl LayerTensor for Tensor {
 }
 
 impl LayerTensor for Output {
+    const FUSES_OPS: bool = false;
     fn weights_of(core: &LayerCore, x: &Output) -> Result<Vec<Output>> {
         let vars = core.graph_variables(x.graph())?;
         Ok(vars.iter().map(|v| v.value().clone()).collect())

@@ -9,6 +9,7 @@ mod display;
 mod dtype;
 mod error;
 pub mod kernels;
+pub mod memory;
 mod shape;
 mod storage;
 mod tensor;

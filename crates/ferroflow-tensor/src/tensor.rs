@@ -37,6 +37,7 @@ pub struct Tensor {
 impl Tensor {
     /// A tensor over `storage` with `shape`; errors if the sizes differ.
     pub fn new(storage: Storage, shape: impl Into<Shape>) -> Result<Tensor> {
+        crate::memory::keep_freed_memory();
         let shape = shape.into();
         let expected = shape.checked_num_elements("Tensor")?;
         if storage.len() != expected {

@@ -166,6 +166,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A list-of-strings attribute (`fused_ops`), as UTF-8.
+    pub(super) fn strings(&self, key: &str) -> Result<Vec<String>> {
+        match self.attr(key)? {
+            Value::List(l) => Ok(l
+                .s
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()),
+            _ => Err(self.error(format!("attr '{key}' is not a list of strings"))),
+        }
+    }
+
     /// Fails unless `data_format` is NHWC (the default).
     pub(super) fn nhwc(&self) -> Result<()> {
         match self

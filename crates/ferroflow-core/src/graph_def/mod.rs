@@ -319,5 +319,9 @@ fn attr_proto(value: &AttrValue) -> AttrProto {
             r#type: v.iter().map(|&t| DataType::from(t) as i32).collect(),
             ..Default::default()
         }),
+        AttrValue::Strs(v) => AttrProto::list(ListValue {
+            s: v.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            ..Default::default()
+        }),
     }
 }

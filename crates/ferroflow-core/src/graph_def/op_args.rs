@@ -263,6 +263,12 @@ pub(super) fn input_args(op_type: &str) -> Option<&'static [(&'static str, bool)
         "VariableV2" => &[],
         "While" => &[("input", true)],
         "ZerosLike" => &[("x", false)],
+        "_FusedConv2D" => &[
+            ("input", false),
+            ("filter", false),
+            ("args", true),
+            ("host_args", true),
+        ],
         _ => return None,
     })
 }
@@ -457,6 +463,7 @@ pub(super) fn output_args(op_type: &str) -> Option<&'static [(&'static str, bool
         "VariableV2" => &[("ref", false)],
         "While" => &[("output", true)],
         "ZerosLike" => &[("y", false)],
+        "_FusedConv2D" => &[("output", false)],
         _ => return None,
     })
 }

@@ -392,6 +392,27 @@ pub(super) fn build(cx: &Ctx, plain: &HashMap<&'static str, Arc<dyn Op>>) -> Res
             let window = cx.window()?.dilated(cx.spatial("dilations")?);
             (Arc::new(Conv { kind, window }), all)
         }
+        "_FusedConv2D" => {
+            let relu = match cx.strings("fused_ops")?.as_slice() {
+                [b] if b == "BiasAdd" => false,
+                [b, r] if b == "BiasAdd" && r == "Relu" => true,
+                other => {
+                    return Err(cx.error(format!(
+                        "fused_ops {other:?} do not import (BiasAdd, or BiasAdd and Relu, do)"
+                    )))
+                }
+            };
+            let window = cx.window()?.dilated(cx.spatial("dilations")?);
+            let dtype = cx.dtype("T")?;
+            (
+                Arc::new(FusedConv2D {
+                    window,
+                    relu,
+                    dtype,
+                }),
+                all,
+            )
+        }
         "MaxPool" | "AvgPool" => {
             let kind = match op_type {
                 "MaxPool" => PoolKind::Max,

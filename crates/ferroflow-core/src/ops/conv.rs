@@ -5,13 +5,14 @@
 //! The ops work on NHWC images; the functions accept NCHW by transposing in
 //! and out, as TensorFlow's CPU kernels do.
 
-use super::{check_arity, check_dtype, Accepts, ArrayOps, ManipOps};
+use super::{check_arity, check_dtype, Accepts, ArrayOps, ManipOps, ReluGrad};
 use crate::handle::apply1;
 use crate::{
     fail, AttrValue, GradArgs, OpContext, OpDef, PartialShape, Result, TensorOps, TensorSpec,
 };
 use ferroflow_tensor::kernels::conv::{
-    conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_geometry, Conv2dGeometry,
+    conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_bias_activation, conv2d_geometry,
+    Conv2dGeometry,
 };
 use ferroflow_tensor::kernels::depthwise::{
     depthwise_conv2d, depthwise_conv2d_backprop_filter, depthwise_conv2d_backprop_input,
@@ -351,6 +352,95 @@ impl OpDef for Conv {
     }
 }
 
+/// A dense convolution with its bias added and, if `relu`, ReLU applied,
+/// as one op: TensorFlow's `_FusedConv2D` with `fused_ops = ["BiasAdd"]`
+/// or `["BiasAdd", "Relu"]` (inputs `input`, `filter`, `bias`), what its
+/// graph optimizer makes of `Conv2D` → `BiasAdd` → `Relu`. The kernel
+/// finishes each block of output rows while it is in cache; the gradient
+/// is the three ops' gradients.
+#[derive(Debug, Clone)]
+pub struct FusedConv2D {
+    pub window: Window2d,
+    pub relu: bool,
+    /// The dtype of the inputs (TensorFlow's `TArgs` lists the bias's).
+    pub dtype: DType,
+}
+
+impl OpDef for FusedConv2D {
+    fn op_type(&self) -> &'static str {
+        "_FusedConv2D"
+    }
+    fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
+        let mut attrs = ConvKind::Dense.attrs(&self.window);
+        let mut fused = vec!["BiasAdd".to_string()];
+        if self.relu {
+            fused.push("Relu".into());
+        }
+        attrs.push(("num_args", AttrValue::Int(1)));
+        attrs.push(("TArgs", AttrValue::Types(vec![self.dtype])));
+        attrs.push(("fused_ops", AttrValue::Strs(fused)));
+        attrs
+    }
+    fn infer(&self, inputs: &[TensorSpec]) -> Result<Vec<TensorSpec>> {
+        let op = self.op_type();
+        check_arity(op, inputs, 3)?;
+        check_floats(op, inputs)?;
+        let spec = conv_spec(ConvKind::Dense, op, &inputs[0], &inputs[1], &self.window)?;
+        let channels = spec.shape.dims().and_then(|d| d.last().copied().flatten());
+        let bias = &inputs[2].shape;
+        if bias.rank().is_some_and(|r| r != 1)
+            || bias
+                .dims()
+                .is_some_and(|d| d[0].zip(channels).is_some_and(|(b, c)| b != c))
+        {
+            fail!(
+                op,
+                "bias must be a vector of the {} output channels, got shape {}",
+                channels.map_or("?".into(), |c| c.to_string()),
+                bias.bracketed()
+            );
+        }
+        Ok(vec![spec])
+    }
+    fn compute(&self, ctx: &OpContext, inputs: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let w = &self.window;
+        let [x, filter, bias] = [inputs[0], inputs[1], inputs[2]];
+        Ok(vec![conv2d_bias_activation(
+            ctx.name,
+            x,
+            filter,
+            bias,
+            self.relu,
+            w.strides,
+            w.dilations,
+            &w.padding,
+        )?])
+    }
+    fn gradient<H: TensorOps>(&self, a: GradArgs<'_, H>) -> Result<Vec<Option<H>>> {
+        self.gradient_for(a, &[true, true, true])
+    }
+    fn gradient_for<H: TensorOps>(
+        &self,
+        a: GradArgs<'_, H>,
+        needed: &[bool],
+    ) -> Result<Vec<Option<H>>> {
+        let (x, w, y, dy) = (&a.inputs[0], &a.inputs[1], &a.outputs[0], &a.grads[0]);
+        // ReLU passes the gradient where its output is positive, which is
+        // where its input was.
+        let dz = if self.relu {
+            apply1(ReluGrad, &[dy, y])?
+        } else {
+            dy.clone()
+        };
+        let conv = Conv::of(ConvKind::Dense, &self.window);
+        let need = |i: usize| needed.get(i).copied().unwrap_or(true);
+        let dx = need(0).then(|| conv.input_grad(x, w, &dz)).transpose()?;
+        let dw = need(1).then(|| conv.filter_grad(x, w, &dz)).transpose()?;
+        let db = need(2).then(|| apply1(BiasAddGrad, &[&dz])).transpose()?;
+        Ok(vec![dx, dw, db])
+    }
+}
+
 /// The gradient of a convolution with respect to its input, from
 /// `(input_sizes, filter, out_backprop)`: `Conv2DBackpropInput` (also
 /// `conv2d_transpose`) or `DepthwiseConv2dNativeBackpropInput`.
@@ -634,6 +724,34 @@ pub trait ConvOps: TensorOps {
     /// data_format)`; NCHW needs a rank-4 value.
     fn bias_add(&self, bias: &Self, format: DataFormat) -> Result<Self> {
         format.nhwc_to_format(&apply1(BiasAdd, &[&format.to_nhwc(self)?, bias])?)
+    }
+
+    /// `relu(bias_add(conv2d(self, filter), bias))` on NHWC images as one
+    /// op ([`FusedConv2D`], TensorFlow's `_FusedConv2D`), or without the
+    /// ReLU when `relu` is false: the same values, one pass fewer over the
+    /// output for each of the bias and the ReLU.
+    ///
+    /// ```
+    /// use ferroflow_core::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0f32, -2.0], [1, 1, 2, 1]).unwrap();
+    /// let w = Tensor::from_vec(vec![2.0f32], [1, 1, 1, 1]).unwrap();
+    /// let b = Tensor::from([1.0f32]);
+    /// let y = x.conv2d_bias_activation(&w, &b, &Window2d::new([1, 1], Padding::Valid), true).unwrap();
+    /// assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0, 0.0]);
+    /// ```
+    fn conv2d_bias_activation(
+        &self,
+        filter: &Self,
+        bias: &Self,
+        window: &Window2d,
+        relu: bool,
+    ) -> Result<Self> {
+        let op = FusedConv2D {
+            window: window.clone(),
+            relu,
+            dtype: self.spec().dtype,
+        };
+        apply1(op, &[self, filter, bias])
     }
 }
 

@@ -177,10 +177,15 @@ impl Conv2D {
             return Err(self.core.error("not built"));
         };
         let window = Window2d::new(self.strides, padding(&self.core, &self.padding)?);
-        let y = match self.kind {
-            ConvKind::Dense => x.conv2d(k, &window, DataFormat::Nhwc)?,
-            ConvKind::Depthwise => x.depthwise_conv2d(k, &window, DataFormat::Nhwc)?,
-            ConvKind::Transpose => {
+        use activations::Activation::{Linear, Relu};
+        let relu = self.act == Relu;
+        let y = match (self.kind, weights.get(1)) {
+            (ConvKind::Dense, Some(bias)) if H::FUSES_OPS && (relu || self.act == Linear) => {
+                return x.conv2d_bias_activation(k, bias, &window, relu);
+            }
+            (ConvKind::Dense, _) => x.conv2d(k, &window, DataFormat::Nhwc)?,
+            (ConvKind::Depthwise, _) => x.depthwise_conv2d(k, &window, DataFormat::Nhwc)?,
+            (ConvKind::Transpose, _) => {
                 let same = window.padding == Padding::Same;
                 let dims = self.core.static_dims(x)?;
                 let dim = |i: usize| known_dim(&self.core, &dims, i);

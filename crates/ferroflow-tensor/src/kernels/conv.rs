@@ -43,6 +43,61 @@ pub fn conv2d(
     run_forward::<Dense>(op, input, filter, strides, dilations, padding)
 }
 
+/// A convolution with its bias added and, if `relu`, ReLU applied, in one
+/// pass: `tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(input, filter, ...),
+/// bias))`, what TensorFlow's graph optimizer rewrites into `_FusedConv2D`
+/// with `fused_ops = ["BiasAdd", "Relu"]`. Each block of output rows gets
+/// its bias and ReLU right after its product, while still in cache, instead
+/// of two more passes over the whole output.
+///
+/// ```
+/// use ferroflow_tensor::{kernels::conv::{conv2d_bias_activation, Padding}, Tensor};
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [1, 2, 2, 1]).unwrap();
+/// let w = Tensor::from_vec(vec![1.0f32, -1.0], [1, 1, 1, 2]).unwrap();
+/// let b = Tensor::from([0.5f32, 1.0]);
+/// let y = conv2d_bias_activation("_FusedConv2D", &x, &w, &b, true, [1, 1], [1, 1], &Padding::Valid)
+///     .unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.5, 0.0, 2.5, 0.0, 3.5, 0.0, 4.5, 0.0]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_bias_activation(
+    op: &str,
+    input: &Tensor,
+    filter: &Tensor,
+    bias: &Tensor,
+    relu: bool,
+    strides: [usize; 2],
+    dilations: [usize; 2],
+    padding: &Padding,
+) -> Result<Tensor> {
+    let g = filter_geometry::<Dense>(
+        op,
+        input.shape(),
+        filter.shape(),
+        strides,
+        dilations,
+        padding,
+    )?;
+    same_dtype(op, input, filter)?;
+    same_dtype(op, input, bias)?;
+    if bias.dims() != [g.out_c] {
+        crate::bail!(
+            op,
+            "bias must be a vector of the {} output channels, got shape {}",
+            g.out_c,
+            bias.shape()
+        );
+    }
+    with_float_type!(input.dtype(),
+        T => {
+            let epilogue = Epilogue { bias: Some(bias.as_slice::<T>()?), relu };
+            let y = Dense::forward_with::<T>(&g, input.as_slice()?, filter.as_slice()?, &epilogue);
+            Tensor::from_vec(y, g.output_shape())
+        },
+        _ => Err(float_error(op, input))
+    )
+}
+
 /// The resolved sizes of a convolution of `input` `[n, h, w, in]` by
 /// `filter` `[kh, kw, in, out]`, checking ranks, channels, strides and
 /// dilations.
@@ -289,29 +344,7 @@ impl ConvKernels for Dense {
     }
 
     fn forward<T: FloatElement>(g: &Conv2dGeometry, x: &[T], w: &[T]) -> Vec<T> {
-        let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
-        let len = g.batch * out_img;
-        let mut y = Vec::with_capacity(len);
-        let groups = plan(g, std::mem::size_of::<T>());
-        let par = gemm_parallelism(&groups);
-        let k = g.patch_len();
-        let mut outs = split_by_images(&mut y.spare_capacity_mut()[..len], &groups, out_img);
-        outs.par_iter_mut()
-            .zip(&groups)
-            .for_each_init(Vec::new, |buf, (out, grp)| {
-                let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
-                for rows in &grp.blocks {
-                    let cols = g.patches(xg, rows.clone(), buf);
-                    let dst = &mut out[rows.start * g.out_c..rows.end * g.out_c];
-                    let lhs = MatRef::row_major(cols, k);
-                    let rhs = MatRef::row_major(w, g.out_c);
-                    matmul(dst, rows.len(), g.out_c, k, lhs, rhs, false, par);
-                }
-            });
-        // SAFETY: the groups cover every image and their blocks every output
-        // pixel, and each product overwrites its block (`accumulate` false).
-        unsafe { y.set_len(len) };
-        y
+        Dense::forward_with(g, x, w, &Epilogue::default())
     }
 
     fn backprop_input<T: FloatElement>(g: &Conv2dGeometry, w: &[T], dy: &[T]) -> Vec<T> {
@@ -375,6 +408,79 @@ impl ConvKernels for Dense {
                 matmul(dw, k, g.out_c, rows.len(), lhs, rhs, true, par);
             }
         })
+    }
+}
+
+impl Dense {
+    /// The convolution, finishing each block of output rows with `epilogue`
+    /// while the block is still in cache.
+    fn forward_with<T: FloatElement>(
+        g: &Conv2dGeometry,
+        x: &[T],
+        w: &[T],
+        epilogue: &Epilogue<T>,
+    ) -> Vec<T> {
+        let (in_img, out_img) = (g.in_pixels() * g.in_c, g.out_pixels() * g.out_c);
+        let len = g.batch * out_img;
+        let mut y = Vec::with_capacity(len);
+        let groups = plan(g, std::mem::size_of::<T>());
+        let par = gemm_parallelism(&groups);
+        let k = g.patch_len();
+        let mut outs = split_by_images(&mut y.spare_capacity_mut()[..len], &groups, out_img);
+        outs.par_iter_mut()
+            .zip(&groups)
+            .for_each_init(Vec::new, |buf, (out, grp)| {
+                let xg = &x[grp.images.start * in_img..grp.images.end * in_img];
+                for rows in &grp.blocks {
+                    let cols = g.patches(xg, rows.clone(), buf);
+                    let dst = &mut out[rows.start * g.out_c..rows.end * g.out_c];
+                    let lhs = MatRef::row_major(cols, k);
+                    let rhs = MatRef::row_major(w, g.out_c);
+                    matmul(dst, rows.len(), g.out_c, k, lhs, rhs, false, par);
+                    // SAFETY: the product just overwrote the whole block.
+                    let block = unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) };
+                    epilogue.apply(block);
+                }
+            });
+        // SAFETY: the groups cover every image and their blocks every output
+        // pixel, and each product overwrites its block (`accumulate` false).
+        unsafe { y.set_len(len) };
+        y
+    }
+}
+
+/// What a convolution does to each finished block of output rows (rows of
+/// `out` channels): add a per-channel bias, then clamp at zero (ReLU).
+struct Epilogue<'a, T> {
+    bias: Option<&'a [T]>,
+    relu: bool,
+}
+
+impl<T> Default for Epilogue<'_, T> {
+    fn default() -> Self {
+        Epilogue {
+            bias: None,
+            relu: false,
+        }
+    }
+}
+
+impl<T: FloatElement> Epilogue<'_, T> {
+    fn apply(&self, block: &mut [T]) {
+        let Some(bias) = self.bias.filter(|b| !b.is_empty()) else {
+            return;
+        };
+        for row in block.chunks_exact_mut(bias.len()) {
+            for (v, &b) in row.iter_mut().zip(bias) {
+                let z = *v + b;
+                // ReLU as the `Relu` op computes it: NaN becomes 0 too.
+                *v = if !self.relu || z > T::zero() {
+                    z
+                } else {
+                    T::zero()
+                };
+            }
+        }
     }
 }
 

@@ -67,7 +67,7 @@ fn array_ops(g: &Graph, x: &Output) -> Vec<Output> {
 }
 
 /// A small CNN loss and its gradients with respect to the image, filter,
-/// bias and `x`: `Conv2DBackpropInput`/`Filter`, `BiasAddGrad`,
+/// bias and `x`: `_FusedConv2D`, `Conv2DBackpropInput`/`Filter`, `BiasAddGrad`,
 /// `ReluGrad`, `MaxPoolGrad`, `AvgPoolGrad`, `ResizeBilinearGrad`, the
 /// sparse cross entropy's gradient, `UnsortedSegmentSum` from gathers,
 /// `StridedSliceGrad`.
@@ -118,8 +118,10 @@ fn cnn_gradients(g: &Graph, x: &Output) -> Vec<Output> {
         .unwrap()
         .exp()
         .unwrap();
+    let fused = image.conv2d_bias_activation(&filter, &bias, &same, true);
     let terms = [
         ce,
+        fused.unwrap(),
         big,
         dense,
         prod.log_softmax().unwrap(),

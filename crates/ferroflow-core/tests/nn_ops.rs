@@ -850,7 +850,7 @@ fn fused_conv2d_equals_conv_bias_relu() {
     let y = px
         .conv2d_bias_activation(&gw, &gb, &windows[1], true)
         .unwrap();
-    assert_eq!(y.name(), "_FusedConv2D:0");
+    assert_eq!(y.name(), "FusedConv2D:0");
     let loss = y.square().unwrap().reduce_sum(Axes::All, false).unwrap();
     let grads: Vec<Output> = gradients(&[&loss], &[&px, &gw, &gb], None)
         .unwrap()

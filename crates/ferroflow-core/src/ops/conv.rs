@@ -370,6 +370,10 @@ impl OpDef for FusedConv2D {
     fn op_type(&self) -> &'static str {
         "_FusedConv2D"
     }
+    /// Node names may not start with `_` in TensorFlow.
+    fn default_name(&self) -> &'static str {
+        "FusedConv2D"
+    }
     fn attrs(&self) -> Vec<(&'static str, AttrValue)> {
         let mut attrs = ConvKind::Dense.attrs(&self.window);
         let mut fused = vec!["BiasAdd".to_string()];

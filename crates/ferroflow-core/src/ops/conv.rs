@@ -392,11 +392,12 @@ impl OpDef for FusedConv2D {
         let spec = conv_spec(ConvKind::Dense, op, &inputs[0], &inputs[1], &self.window)?;
         let channels = spec.shape.dims().and_then(|d| d.last().copied().flatten());
         let bias = &inputs[2].shape;
-        if bias.rank().is_some_and(|r| r != 1)
-            || bias
-                .dims()
-                .is_some_and(|d| d[0].zip(channels).is_some_and(|(b, c)| b != c))
-        {
+        let fits = match bias.dims() {
+            None => true,
+            Some([b]) => b.zip(channels).is_none_or(|(b, c)| b == c),
+            Some(_) => false,
+        };
+        if !fits {
             fail!(
                 op,
                 "bias must be a vector of the {} output channels, got shape {}",

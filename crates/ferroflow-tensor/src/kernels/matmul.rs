@@ -290,14 +290,12 @@ fn gemm_kernel<T: Element>(p: &Product, a: &[T], b: &[T], out: &mut [MaybeUninit
             );
         }
     };
-    if blocks == 1 {
+    if per >= m {
         run(0);
     } else {
-        (0..m)
-            .step_by(per)
-            .collect::<Vec<_>>()
+        (0..m.div_ceil(per))
             .into_par_iter()
-            .for_each(run);
+            .for_each(|block| run(block * per));
     }
 }
 

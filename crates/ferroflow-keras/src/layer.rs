@@ -106,7 +106,10 @@ pub struct LayerCore {
     pub(crate) added_losses: RefCell<Vec<Tensor>>,
     /// The losses graph calls added, in any graph.
     pub(crate) added_graph_losses: RefCell<Vec<Output>>,
-    added_metrics: RefCell<Vec<(String, Tensor)>>,
+    /// The metrics the last eager call added.
+    pub(crate) added_metrics: RefCell<Vec<(String, Tensor)>>,
+    /// The metrics graph calls added, in any graph.
+    pub(crate) added_graph_metrics: RefCell<Vec<(String, Output)>>,
     /// The layer's state in each graph it was called in.
     graphs: RefCell<Vec<InGraph>>,
 }
@@ -132,6 +135,7 @@ impl LayerCore {
             added_losses: RefCell::new(Vec::new()),
             added_graph_losses: RefCell::new(Vec::new()),
             added_metrics: RefCell::new(Vec::new()),
+            added_graph_metrics: RefCell::new(Vec::new()),
             graphs: RefCell::new(Vec::new()),
         }
     }
@@ -269,12 +273,13 @@ impl LayerCore {
         H::keep_loss(self, loss);
     }
 
-    /// Reports a value from inside `call`, like `self.add_metric(x, name)`;
-    /// `fit` averages it over the epoch.
-    pub fn add_metric(&self, name: &str, value: Tensor) {
-        self.added_metrics
-            .borrow_mut()
-            .push((name.to_string(), value));
+    /// Reports a value from inside `call` or `call_graph`, like
+    /// `self.add_metric(x, name)`. `fit` averages an eager value over the
+    /// epoch (it counts in [`LayerCore::metrics`] until the next call); a
+    /// graph tensor counts in [`LayerCore::graph_metrics`] of its graph
+    /// from then on, to be fetched with the training op.
+    pub fn add_metric<H: LayerTensor>(&self, name: &str, value: H) {
+        H::keep_metric(self, name, value);
     }
 
     /// Clears what the previous call added; run at the start of each call.
@@ -347,9 +352,19 @@ impl LayerCore {
         Ok(penalties)
     }
 
-    /// The metrics the last call added.
+    /// The metrics the last eager call added.
     pub fn metrics(&self) -> Vec<(String, Tensor)> {
         self.added_metrics.borrow().clone()
+    }
+
+    /// The metrics graph calls in `g` added, as `(name, tensor)`.
+    pub fn graph_metrics(&self, g: &Graph) -> Vec<(String, Output)> {
+        let added = self.added_graph_metrics.borrow();
+        added
+            .iter()
+            .filter(|(_, m)| m.graph().id() == g.id())
+            .cloned()
+            .collect()
     }
 
     /// An error naming this layer, in Keras's words.

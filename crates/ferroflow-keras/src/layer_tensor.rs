@@ -40,6 +40,9 @@ pub trait LayerTensor: RandomSource {
     /// Keeps `loss` among `core`'s added losses (see
     /// [`LayerCore::add_loss`]).
     fn keep_loss(core: &LayerCore, loss: Self);
+    /// Keeps `value` among `core`'s added metrics (see
+    /// [`LayerCore::add_metric`]).
+    fn keep_metric(core: &LayerCore, name: &str, value: Self);
 }
 
 impl LayerTensor for Tensor {
@@ -55,6 +58,11 @@ impl LayerTensor for Tensor {
     }
     fn keep_loss(core: &LayerCore, loss: Tensor) {
         core.added_losses.borrow_mut().push(loss);
+    }
+    fn keep_metric(core: &LayerCore, name: &str, value: Tensor) {
+        core.added_metrics
+            .borrow_mut()
+            .push((name.to_string(), value));
     }
 }
 
@@ -75,5 +83,10 @@ impl LayerTensor for Output {
     }
     fn keep_loss(core: &LayerCore, loss: Output) {
         core.added_graph_losses.borrow_mut().push(loss);
+    }
+    fn keep_metric(core: &LayerCore, name: &str, value: Output) {
+        core.added_graph_metrics
+            .borrow_mut()
+            .push((name.to_string(), value));
     }
 }

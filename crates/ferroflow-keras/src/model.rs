@@ -263,6 +263,16 @@ pub trait Model {
         }
         Ok(all)
     }
+    /// The metrics layers added in graph `g` (each layer's
+    /// [`LayerCore::graph_metrics`](crate::LayerCore::graph_metrics)),
+    /// as `(name, tensor)` to fetch beside the training op.
+    fn graph_metrics(&self, g: &Graph) -> Vec<(String, Output)> {
+        let layers = self.layers();
+        layers
+            .iter()
+            .flat_map(|l| l.core().graph_metrics(g))
+            .collect()
+    }
     /// The number of weight elements.
     fn count_params(&self) -> usize {
         self.layers().iter().map(|l| l.count_params()).sum()

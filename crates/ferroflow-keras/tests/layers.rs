@@ -1,10 +1,13 @@
 //! Layers: Keras's parameter counts (TF 2.21, tests/fixtures/keras.json),
-//! weight names, freezing, regularizers, added losses/metrics, and errors
+//! weight names, freezing, regularizers, added losses/metrics (eager and in
+//! graphs), and errors
 //! naming the layer on bad input.
 
+use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::prelude::*;
+use ferroflow_core::session::Session;
 use ferroflow_keras::layers::*;
-use ferroflow_keras::{Layer, LayerCore, Model, Regularizer, Sequential};
+use ferroflow_keras::{Layer, LayerCore, LayerTensor, Model, Regularizer, Sequential};
 
 fn params(name: &str) -> usize {
     let f: serde_json::Value = serde_json::from_str(include_str!("fixtures/keras.json")).unwrap();
@@ -141,16 +144,24 @@ impl Layer for Probe {
         Ok(input_shape.to_vec())
     }
     fn call(&self, x: &Tensor, _training: bool) -> ferroflow_core::Result<Tensor> {
-        let mean = x.reduce_mean(None::<&[i64]>, false)?;
-        let std = x
-            .sub(&mean)?
-            .square()?
-            .reduce_mean(None::<&[i64]>, false)?
-            .sqrt()?;
-        self.core.add_metric("std", std);
-        self.core.add_loss(x.reduce_sum(None::<&[i64]>, false)?);
-        Ok(x.clone())
+        probe(&self.core, x)
     }
+    fn call_graph(&self, x: &Output, _training: bool) -> ferroflow_core::Result<Output> {
+        probe(&self.core, x)
+    }
+}
+
+/// The probe's forward pass, written once for tensors and graph outputs.
+fn probe<H: LayerTensor>(core: &LayerCore, x: &H) -> ferroflow_core::Result<H> {
+    let mean = x.reduce_mean(None::<&[i64]>, false)?;
+    let std = x
+        .sub(&mean)?
+        .square()?
+        .reduce_mean(None::<&[i64]>, false)?
+        .sqrt()?;
+    core.add_metric("std", std);
+    core.add_loss(x.reduce_sum(None::<&[i64]>, false)?);
+    Ok(x.clone())
 }
 
 #[test]
@@ -172,6 +183,35 @@ fn layers_add_losses_and_metrics() {
         .unwrap();
     assert_eq!(p.core().metrics().len(), 1);
     assert_eq!(p.core().losses().unwrap().len(), 1);
+}
+
+#[test]
+fn layers_add_losses_and_metrics_in_graphs() {
+    let mut p = Probe {
+        core: LayerCore::new("probe_layer"),
+    };
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
+    p.apply_graph(&x, true).unwrap();
+    let metrics = p.core().graph_metrics(&g);
+    assert_eq!(metrics.len(), 1);
+    assert_eq!(metrics[0].0, "std");
+    let losses = p.core().graph_losses(&g).unwrap();
+    let feed = Tensor::from_vec(vec![1.0f32, 3.0], [1, 2]).unwrap();
+    let session = Session::new(&g);
+    let out = session
+        .run(&[&metrics[0].1, &losses[0]], &[(&x, feed)])
+        .unwrap();
+    assert_eq!(out[0].to_scalar::<f32>().unwrap(), 1.0);
+    assert_eq!(out[1].to_scalar::<f32>().unwrap(), 4.0);
+    // Graph metrics stay with their graph; eager calls add none there.
+    assert!(p.core().graph_metrics(&Graph::new()).is_empty());
+    assert!(p.core().metrics().is_empty());
+    let mut model = Sequential::new(vec![Box::new(p)]);
+    let g2 = Graph::new();
+    let x2 = g2.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
+    model.call_graph(&x2, true).unwrap();
+    assert_eq!(model.graph_metrics(&g2).len(), 1);
 }
 
 #[test]

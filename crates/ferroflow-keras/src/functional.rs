@@ -150,11 +150,7 @@ impl Functional {
 
     /// Runs the DAG on one tensor per input; one tensor per output.
     pub fn call_multi(&mut self, inputs: &[&Tensor], training: bool) -> Result<Vec<Tensor>> {
-        self.run(inputs, |layer, args| {
-            layer.core().clear_added();
-            let _scope = ferroflow_core::trace::name_scope(layer.core().name());
-            layer.call_multi(args, training)
-        })
+        self.run(inputs, |layer, args| layer.call_recorded(args, training))
     }
 
     /// Runs the DAG on graph tensors, one per input, like calling a Keras

@@ -101,6 +101,8 @@ pub struct LayerCore {
     weights: Vec<Variable>,
     /// The regularized weights: index in `weights`, and penalty.
     regularized: Vec<(usize, Regularizer)>,
+    /// The penalty on each call's output, per example.
+    activity_regularizer: Option<Regularizer>,
     output_shape: Option<Vec<Option<usize>>>,
     /// The losses the last eager call added.
     pub(crate) added_losses: RefCell<Vec<Tensor>>,
@@ -131,6 +133,7 @@ impl LayerCore {
             trainable: true,
             weights: Vec::new(),
             regularized: Vec::new(),
+            activity_regularizer: None,
             output_shape: None,
             added_losses: RefCell::new(Vec::new()),
             added_graph_losses: RefCell::new(Vec::new()),
@@ -158,6 +161,36 @@ impl LayerCore {
     /// Freezes (`false`) or unfreezes the layer, like `layer.trainable = False`.
     pub fn set_trainable(&mut self, trainable: bool) {
         self.trainable = trainable;
+    }
+
+    /// The penalty added on each call's output, if any.
+    pub fn activity_regularizer(&self) -> Option<Regularizer> {
+        self.activity_regularizer
+    }
+
+    /// Sets (or with `None` removes) the activity regularizer; see
+    /// [`Layer::activity_regularizer`].
+    pub fn set_activity_regularizer(&mut self, r: Option<Regularizer>) {
+        self.activity_regularizer = r;
+    }
+
+    /// Adds the activity penalty of output `y` as a loss, as Keras does
+    /// after each call: the regularizer of `y` divided by the batch size
+    /// (`y`'s first dimension, at run time in a graph).
+    fn regularize_activity<H: LayerTensor>(&self, y: &H) -> Result<()> {
+        let Some(r) = self.activity_regularizer else {
+            return Ok(());
+        };
+        if y.static_shape().rank() == Some(0) {
+            return Err(self.error("activity_regularizer needs an output with a batch dimension"));
+        }
+        let batch = y
+            .shape_tensor()?
+            .slice(&[0], &[1])?
+            .reshape(&[])?
+            .cast(y.dtype())?;
+        self.add_loss(r.penalty(y)?.div(&batch)?);
+        Ok(())
     }
 
     /// Whether `build` has run.
@@ -494,12 +527,47 @@ pub trait Layer {
         Ok(shape)
     }
 
+    /// A penalty on the layer's output added to the model's losses after
+    /// each call, like Keras's `activity_regularizer=`: the regularizer of
+    /// the output divided by the batch size.
+    ///
+    /// ```
+    /// use ferroflow_core::initializers::Initializer;
+    /// use ferroflow_core::prelude::*;
+    /// use ferroflow_keras::layers::Dense;
+    /// use ferroflow_keras::{Layer, Regularizer};
+    /// let mut dense = Dense::new(2)
+    ///     .kernel_initializer(Initializer::Ones)
+    ///     .activity_regularizer(Regularizer::l1(0.5));
+    /// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]).unwrap();
+    /// dense.apply(&x, false).unwrap(); // [[3, 3], [7, 7]]
+    /// let loss = dense.core().losses().unwrap()[0].to_scalar::<f32>().unwrap();
+    /// assert_eq!(loss, 0.5 * 20.0 / 2.0);
+    /// ```
+    fn activity_regularizer(mut self, r: Regularizer) -> Self
+    where
+        Self: Sized,
+    {
+        self.core_mut().set_activity_regularizer(Some(r));
+        self
+    }
+
     /// Builds on first use from `x`'s shape, then calls, like `layer(x)`.
     fn apply(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         self.build_for(&x.static_shape())?;
-        self.core().clear_added();
-        let _scope = ferroflow_core::trace::name_scope(self.core().name());
-        self.call(x, training)
+        self.call_recorded(&[x], training)
+    }
+
+    /// Calls the built layer under its name scope, replacing the losses
+    /// and metrics of its previous call with this call's (its activity
+    /// penalty included).
+    fn call_recorded(&self, inputs: &[&Tensor], training: bool) -> Result<Tensor> {
+        let core = self.core();
+        core.clear_added();
+        let _scope = ferroflow_core::trace::name_scope(core.name());
+        let y = self.call_multi(inputs, training)?;
+        core.regularize_activity(&y)?;
+        Ok(y)
     }
 
     /// Builds on first use from `x`'s static shape, then calls in `x`'s
@@ -548,7 +616,9 @@ pub trait Layer {
         // The variables first, so that the call's scope does not prefix them.
         self.core().graph_variables(first.graph())?;
         let _scope = first.graph().name_scope(self.core().name());
-        self.call_multi_graph(inputs, training)
+        let y = self.call_multi_graph(inputs, training)?;
+        self.core().regularize_activity(&y)?;
+        Ok(y)
     }
 
     /// Builds unless built, for inputs of `shape` (any batch size).

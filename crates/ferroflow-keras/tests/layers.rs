@@ -6,7 +6,7 @@
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::prelude::*;
 use ferroflow_core::session::Session;
-use ferroflow_keras::layers::*;
+use ferroflow_keras::layers::{self, *};
 use ferroflow_keras::{Layer, LayerCore, LayerTensor, Model, Regularizer, Sequential};
 
 fn params(name: &str) -> usize {
@@ -119,6 +119,78 @@ fn regularizers_add_losses() {
         .map(|l| l.to_scalar::<f32>().unwrap())
         .collect();
     assert_eq!(values, vec![3.0, 0.0]);
+}
+
+/// Keras 3 (TF 2.21) on these inputs: `Dense(2, kernel_initializer="ones",
+/// activity_regularizer=L2(0.1))` on `[[1, 2], [3, 4]]` gives outputs
+/// `[[3, 3], [7, 7]]` and `layer.losses == [5.8]` (0.1 · 116 / batch 2); a
+/// model with an `L1(0.5)` one gives `[5.0]`.
+#[test]
+fn activity_regularizers_penalize_outputs_per_example() {
+    let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]).unwrap();
+    let ones = ferroflow_core::initializers::Initializer::Ones;
+    let mut d = Dense::new(2)
+        .kernel_initializer(ones.clone())
+        .activity_regularizer(Regularizer::l2(0.1));
+    d.apply(&x, true).unwrap();
+    let loss = d.core().losses().unwrap()[0].to_scalar::<f32>().unwrap();
+    assert!((loss - 5.8).abs() < 1e-5, "{loss}");
+
+    let mut model = Sequential::new(vec![
+        Box::new(
+            Dense::new(2)
+                .kernel_initializer(ones.clone())
+                .activity_regularizer(Regularizer::l1(0.5)),
+        ),
+        Box::new(Dense::new(1)),
+    ]);
+    model.call(&x, true).unwrap();
+    let losses = model.losses().unwrap();
+    assert_eq!(losses.len(), 1);
+    assert_eq!(losses[0].to_scalar::<f32>().unwrap(), 5.0);
+
+    // In a graph the batch size is read at run time.
+    let g = Graph::new();
+    let px = g.placeholder(DType::F32, [None, Some(2)], "x").unwrap();
+    let mut d = Dense::new(2)
+        .kernel_initializer(ones)
+        .activity_regularizer(Regularizer::l2(0.1));
+    d.apply_graph(&px, true).unwrap();
+    let penalty = d.core().graph_losses(&g).unwrap()[0].clone();
+    let session = Session::new(&g);
+    let init = g.global_variables_initializer().unwrap();
+    session.run_targets(&[&init], &[], &[]).unwrap();
+    let out = session.run(&[&penalty], &[(&px, x.clone())]).unwrap();
+    assert!((out[0].to_scalar::<f32>().unwrap() - 5.8).abs() < 1e-5);
+    let x4 = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0], [4, 2]).unwrap();
+    let out = session.run(&[&penalty], &[(&px, x4)]).unwrap();
+    assert!((out[0].to_scalar::<f32>().unwrap() - 5.8).abs() < 1e-5);
+}
+
+#[test]
+fn activity_regularizers_round_trip_through_configs() {
+    let d = Dense::new(3).activity_regularizer(Regularizer::l1_l2(0.1, 0.2));
+    let config = layers::serialize(&d).unwrap();
+    assert_eq!(
+        config["config"]["activity_regularizer"]["class_name"],
+        "L1L2"
+    );
+    let back = layers::deserialize(&config).unwrap();
+    assert_eq!(
+        back.core().activity_regularizer(),
+        Some(Regularizer::l1_l2(0.1, 0.2))
+    );
+    // Keras 3's config of `Flatten(activity_regularizer="l1")`.
+    let keras = serde_json::json!({"class_name": "Flatten", "config": {
+        "name": "flatten", "trainable": true, "data_format": "channels_last",
+        "activity_regularizer": {"module": "keras.regularizers", "class_name": "L1",
+            "config": {"l1": 0.009999999776482582}, "registered_name": null}}});
+    let flatten = layers::deserialize(&keras).unwrap();
+    let r = flatten.core().activity_regularizer().unwrap();
+    assert!((r.l1 - 0.01).abs() < 1e-9 && r.l2 == 0.0);
+    // Without one, a Dense config keeps Keras's `null`.
+    let plain = layers::serialize(&Dense::new(3)).unwrap();
+    assert!(plain["config"]["activity_regularizer"].is_null());
 }
 
 /// The seeds' custom layer: it reports the std of its input via `add_metric`

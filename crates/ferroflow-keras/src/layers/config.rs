@@ -20,7 +20,8 @@ use serde_json::{json, Map, Value};
 const OP: &str = "layers.deserialize";
 
 /// The config every layer shares (`name`, `trainable`, `dtype`) followed by
-/// the layer's own `fields` (a JSON object).
+/// the layer's own `fields` (a JSON object), and the activity regularizer
+/// when the layer has one.
 pub(crate) fn layer_config(core: &LayerCore, fields: Value) -> Value {
     let mut config = Map::new();
     config.insert("name".into(), json!(core.name()));
@@ -28,6 +29,9 @@ pub(crate) fn layer_config(core: &LayerCore, fields: Value) -> Value {
     config.insert("dtype".into(), json!("float32"));
     if let Value::Object(fields) = fields {
         config.extend(fields);
+    }
+    if let Some(r) = core.activity_regularizer() {
+        config.insert("activity_regularizer".into(), regularizer_config(Some(r)));
     }
     Value::Object(config)
 }
@@ -155,6 +159,7 @@ pub fn deserialize(value: &Value) -> Result<Box<dyn Layer>> {
         core.set_name(name);
     }
     core.set_trainable(f.bool_or("trainable", true)?);
+    core.set_activity_regularizer(f.regularizer("activity_regularizer")?);
     Ok(layer)
 }
 
@@ -164,11 +169,7 @@ pub fn deserialize(value: &Value) -> Result<Box<dyn Layer>> {
 macro_rules! with_kernel {
     ($layer:expr, $f:expr, $kernel:expr) => {{
         let (f, kernel) = ($f, $kernel);
-        f.unsupported(&[
-            "activity_regularizer",
-            &format!("{kernel}_constraint"),
-            "bias_constraint",
-        ])?;
+        f.unsupported(&[&format!("{kernel}_constraint"), "bias_constraint"])?;
         let glorot = Initializer::glorot_uniform(None);
         let mut layer = $layer
             .activation(&f.activation()?)
@@ -308,11 +309,7 @@ fn build(f: &Fields) -> Result<Box<dyn Layer>> {
         "Embedding" => {
             f.require_initializer("embeddings_initializer", &table_initializer())?;
             f.require("mask_zero", &json!(false))?;
-            f.unsupported(&[
-                "embeddings_regularizer",
-                "activity_regularizer",
-                "embeddings_constraint",
-            ])?;
+            f.unsupported(&["embeddings_regularizer", "embeddings_constraint"])?;
             Box::new(Embedding::new(
                 f.usize("input_dim")?,
                 f.usize("output_dim")?,

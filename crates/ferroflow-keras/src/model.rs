@@ -148,8 +148,10 @@ pub struct FitOptions<'a> {
     pub shuffle: bool,
     /// Batches per epoch from a dataset (needed for one that repeats forever).
     pub steps_per_epoch: Option<usize>,
-    /// The seed of the shuffles.
-    pub seed: u64,
+    /// The seed of the shuffles; by default drawn like a random op's, so
+    /// that runs differ unless `random::set_random_seed` fixed the global
+    /// seed (as Keras shuffles after `tf.random.set_seed`).
+    pub seed: Option<u64>,
     pub callbacks: Vec<&'a mut dyn Callback>,
     /// 0: silent; 1: the progress bar.
     pub verbose: u8,
@@ -164,7 +166,7 @@ impl Default for FitOptions<'_> {
             validation_data: None,
             shuffle: true,
             steps_per_epoch: None,
-            seed: 0,
+            seed: None,
             callbacks: Vec::new(),
             verbose: 1,
         }
@@ -418,7 +420,11 @@ pub trait Model {
             let held: Vec<i64> = (n as i64..total as i64).collect();
             validation = Some((rows_of(&x, &held)?, rows_of(&y, &held)?));
         }
-        let seed = options.shuffle.then_some(options.seed);
+        let seed = match (options.shuffle, options.seed) {
+            (false, _) => None,
+            (true, Some(seed)) => Some(seed),
+            (true, None) => Some(shuffle_seed()?),
+        };
         let mut batches = TensorBatches::new(&x, &y, n, options.batch_size, seed)?;
         let mut c = take_compiled(self)?;
         let result = fit_loop(self, &mut c, &mut batches, validation, options);
@@ -619,6 +625,13 @@ fn added_metrics<M: Model + ?Sized>(
     let layers = model.layers();
     let added = layers.iter().flat_map(|l| l.core().metrics());
     per_output.into_iter().chain(added).collect()
+}
+
+/// A seed for `fit`'s shuffles from the random ops' seeds (reproducible
+/// after `set_random_seed`, fresh each run otherwise).
+fn shuffle_seed() -> Result<u64> {
+    let draw = random_uniform(&[], 0.0, i64::MAX as f64, DType::I64, None)?;
+    Ok(draw.to_scalar::<i64>()? as u64)
 }
 
 /// Forward under a tape, loss, gradients, one optimizer step.

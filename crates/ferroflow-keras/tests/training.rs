@@ -74,6 +74,36 @@ fn fit_converges_on_a_tiny_problem() {
     assert_eq!(p.dims(), &[256, 2]);
 }
 
+/// The kernel after one shuffled epoch from fixed starting weights, with
+/// shuffle seed `seed`.
+fn kernel_after_epoch(seed: Option<u64>) -> Vec<f32> {
+    let (x, y) = blobs(64);
+    let mut model = Sequential::new(vec![Box::new(
+        Dense::new(2).kernel_initializer(ferroflow_core::initializers::Initializer::Constant(0.1)),
+    )]);
+    model.compile(adam_on_logits());
+    let options = FitOptions {
+        batch_size: 8,
+        verbose: 0,
+        seed,
+        ..Default::default()
+    };
+    model.fit(&x, &y, options).unwrap();
+    model.trainable_variables()[0]
+        .value()
+        .to_vec::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn fit_shuffles_from_its_seed() {
+    // A given seed replays the same order; without one (and without a
+    // global seed) each run shuffles differently, as Keras does.
+    assert_eq!(kernel_after_epoch(Some(7)), kernel_after_epoch(Some(7)));
+    assert_ne!(kernel_after_epoch(Some(7)), kernel_after_epoch(Some(8)));
+    assert_ne!(kernel_after_epoch(None), kernel_after_epoch(None));
+}
+
 #[test]
 fn compile_by_name_and_train_on_batch() {
     let (x, y) = blobs(64);

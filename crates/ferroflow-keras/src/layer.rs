@@ -97,8 +97,17 @@ impl Regularizer {
 #[derive(Debug)]
 pub struct LayerCore {
     name: String,
+    /// The name the layer was numbered after (`dense`), and whether
+    /// `set_name` gave it its name instead.
+    base_name: String,
+    named: bool,
     trainable: bool,
     weights: Vec<Variable>,
+    /// Each weight's initializer, in `weights`' order.
+    initializers: Vec<Initializer>,
+    /// Whether the weights live only in graphs (`v1_layers`): the eager
+    /// weights are zeros, never initialized nor read.
+    graph_only: bool,
     /// The regularized weights: index in `weights`, and penalty.
     regularized: Vec<(usize, Regularizer)>,
     /// The penalty on each call's output, per example.
@@ -130,8 +139,12 @@ impl LayerCore {
     pub fn new(base: &str) -> Self {
         LayerCore {
             name: unique_name(base),
+            base_name: base.to_string(),
+            named: false,
             trainable: true,
             weights: Vec::new(),
+            initializers: Vec::new(),
+            graph_only: false,
             regularized: Vec::new(),
             activity_regularizer: None,
             output_shape: None,
@@ -151,6 +164,17 @@ impl LayerCore {
     /// Renames the layer (before it is built).
     pub fn set_name(&mut self, name: &str) {
         self.name = name.to_string();
+        self.named = true;
+    }
+
+    /// The name the layer was numbered after (`dense` for `dense_3`).
+    pub fn base_name(&self) -> &str {
+        &self.base_name
+    }
+
+    /// Whether the layer was given its name (rather than numbered).
+    pub fn named(&self) -> bool {
+        self.named
     }
 
     /// Whether the optimizer updates this layer's weights.
@@ -177,7 +201,7 @@ impl LayerCore {
     /// Adds the activity penalty of output `y` as a loss, as Keras does
     /// after each call: the regularizer of `y` divided by the batch size
     /// (`y`'s first dimension, at run time in a graph).
-    fn regularize_activity<H: LayerTensor>(&self, y: &H) -> Result<()> {
+    pub(crate) fn regularize_activity<H: LayerTensor>(&self, y: &H) -> Result<()> {
         let Some(r) = self.activity_regularizer else {
             return Ok(());
         };
@@ -219,12 +243,17 @@ impl LayerCore {
         trainable: bool,
         regularizer: Option<Regularizer>,
     ) -> Result<Variable> {
-        let value = init.eager(shape, DType::F32)?;
+        let value = if self.graph_only {
+            Tensor::zeros(DType::F32, shape)?
+        } else {
+            init.eager(shape, DType::F32)?
+        };
         let var = Variable::with_options(value, &format!("{}/{name}:0", self.name), trainable);
         if let Some(r) = regularizer {
             self.regularized.push((self.weights.len(), r));
         }
         self.weights.push(var.clone());
+        self.initializers.push(init.clone());
         Ok(var)
     }
 
@@ -271,6 +300,45 @@ impl LayerCore {
             penalties: None,
         });
         Ok(vars)
+    }
+
+    /// Makes the layer's weights live only in graphs (before it is built).
+    pub(crate) fn set_graph_only(&mut self) {
+        self.graph_only = true;
+    }
+
+    /// The weights as variables of graph `g` made by `get_variable` in the
+    /// current variable scope, with the weights' initializers as graph ops,
+    /// the way `tf.compat.v1.layers` make them: created, or reused as the
+    /// scope's `reuse` says. Returns the variables and whether they were
+    /// created (rather than reused). The layer's calls in `g` use them.
+    pub(crate) fn get_graph_variables(&self, g: &Graph) -> Result<(Vec<GraphVariable>, bool)> {
+        let before = g.global_variables().len();
+        let vars = self
+            .weights
+            .iter()
+            .zip(&self.initializers)
+            .map(|(w, init)| {
+                let full = w.name().trim_end_matches(":0");
+                let short = full.rsplit('/').next().unwrap_or(full);
+                let value = w.read_value();
+                let trainable = self.trainable && w.trainable();
+                g.get_variable(
+                    short,
+                    value.dims(),
+                    value.dtype(),
+                    Some(init.clone()),
+                    trainable,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let created = g.global_variables().len() > before;
+        self.graphs.borrow_mut().push(InGraph {
+            graph: g.id(),
+            variables: vars.clone(),
+            penalties: None,
+        });
+        Ok((vars, created))
     }
 
     /// The eager weights in creation order (what a forward pass reads).

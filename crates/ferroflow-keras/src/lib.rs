@@ -35,6 +35,7 @@ pub mod optimizers;
 pub mod saving;
 mod sequential;
 pub mod summary;
+pub mod v1_layers;
 
 pub use functional::{Functional, KerasTensor};
 pub use inputs::{Inputs, ToInputs};

@@ -454,3 +454,173 @@ fn seeds_cnn_trains_in_a_session_with_an_unknown_batch() {
         "held-out loss {before} before training, {after} after"
     );
 }
+
+/// The v1 fixture's values: `float32((i*mul + add) % modulus) / den - shift`.
+fn pattern(n: usize, mul: usize, add: usize, modulus: usize, den: f32, shift: f32) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i * mul + add) % modulus) as f32 / den - shift)
+        .collect()
+}
+
+/// `tf.compat.v1.layers` against TensorFlow 2.21 (tools/make_v1_layers_fixtures.py):
+/// variable and tensor names (unique default scopes, a named layer shared
+/// through `variable_scope(reuse=True)`), values for the same weights,
+/// the REGULARIZATION_LOSSES collection and its total, UPDATE_OPS.
+#[test]
+fn v1_layers_match_tensorflow() {
+    use ferroflow_core::graph::losses::get_regularization_loss;
+    use ferroflow_core::graph::{Reuse, REGULARIZATION_LOSSES};
+    use ferroflow_keras::{v1_layers, Regularizer};
+    let f: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/v1_layers.json")).unwrap();
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [None, Some(4)], "x").unwrap();
+    let img = g
+        .placeholder(DType::F32, [None, Some(6), Some(6), Some(1)], "img")
+        .unwrap();
+    let h = v1_layers::dense(
+        &x,
+        Dense::new(3)
+            .activation("relu")
+            .kernel_regularizer(Regularizer::l2(0.01))
+            .activity_regularizer(Regularizer::l1(0.5)),
+    )
+    .unwrap();
+    let out = {
+        let _q = g.variable_scope("q", Reuse::Inherit);
+        v1_layers::dense(&h, Dense::new(2).name("out")).unwrap()
+    };
+    let shared = {
+        let _q = g.variable_scope("q", Reuse::Reuse);
+        v1_layers::dense(&h, Dense::new(2).name("out")).unwrap()
+    };
+    let second = v1_layers::dense(&x, Dense::new(2)).unwrap();
+    let conv = v1_layers::conv2d(
+        &img,
+        Conv2D::new(2, [3, 3])
+            .padding("same")
+            .activation("relu")
+            .kernel_regularizer(Regularizer::l2(0.05)),
+    )
+    .unwrap();
+    let pool = v1_layers::pooling2d(&conv, Pooling2D::max([2, 2])).unwrap();
+    let flat = v1_layers::flatten(&pool).unwrap();
+    let dropped = v1_layers::dropout(&flat, Dropout::new(0.5), false).unwrap();
+    let bn = v1_layers::batch_normalization(&h, BatchNormalization::new(), true).unwrap();
+    let reg = get_regularization_loss(&g, None, None).unwrap();
+
+    let names = |vars: Vec<ferroflow_core::GraphVariable>| -> Vec<String> {
+        vars.iter().map(|v| v.name()).collect()
+    };
+    let expected = |key: &str| -> Vec<String> {
+        f[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(g.global_variables()), expected("global_variables"));
+    assert_eq!(
+        names(g.trainable_variables()),
+        expected("trainable_variables")
+    );
+    assert_eq!(
+        g.get_collection(REGULARIZATION_LOSSES, None).len(),
+        f["regularization_losses"].as_array().unwrap().len()
+    );
+    assert_eq!(g.get_collection(UPDATE_OPS, None).len(), 2);
+
+    // The fixture's weights, then its inputs.
+    let session = Session::new(&g);
+    session
+        .run_targets(&[&g.global_variables_initializer().unwrap()], &[], &[])
+        .unwrap();
+    for (j, v) in g.global_variables().iter().enumerate() {
+        if v.name().contains("moving_") {
+            continue;
+        }
+        let dims = v.shape().dims().to_vec();
+        let n = dims.iter().product();
+        let value = Tensor::from_vec(pattern(n, 7, 3 * j, 13, 13.0, 0.4), dims).unwrap();
+        let assign = v.assign(&g.constant(value, "load").unwrap()).unwrap();
+        session.run(&[&assign], &[]).unwrap();
+    }
+    let feeds = [
+        (
+            &x,
+            Tensor::from_vec(pattern(12, 5, 0, 9, 9.0, 0.3), [3, 4]).unwrap(),
+        ),
+        (
+            &img,
+            Tensor::from_vec(pattern(72, 3, 0, 7, 7.0, 0.2), [2, 6, 6, 1]).unwrap(),
+        ),
+    ];
+    let outputs = [
+        ("h", &h),
+        ("out", &out),
+        ("shared", &shared),
+        ("second", &second),
+        ("conv", &conv),
+        ("pool", &pool),
+        ("flat", &flat),
+        ("dropped", &dropped),
+        ("bn", &bn),
+    ];
+    let fetches: Vec<&Output> = outputs.iter().map(|(_, t)| *t).collect();
+    let values = session.run(&fetches, &feeds).unwrap();
+    for ((key, tensor), value) in outputs.iter().zip(&values) {
+        let want = &f["outputs"][*key];
+        if !matches!(*key, "dropped" | "bn") {
+            // Inside a layer our op names can differ: Dropout writes no
+            // Identity node at inference; batch normalization's arithmetic
+            // is not under `batchnorm/`.
+            assert_eq!(tensor.name(), want["name"].as_str().unwrap(), "{key}");
+        }
+        let want: Vec<f32> = want["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        let got = value.to_vec::<f32>().unwrap();
+        assert_eq!(got.len(), want.len(), "{key}");
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-4, "{key}: {got:?} vs {want:?}");
+        }
+    }
+    let total = session.run(&[&reg], &feeds).unwrap()[0]
+        .to_scalar::<f32>()
+        .unwrap();
+    let want = f["regularization_loss"].as_f64().unwrap() as f32;
+    assert!((total - want).abs() < 1e-5, "{total} vs {want}");
+}
+
+/// TF1's scoping rules for layer calls (as TensorFlow 2.21 does them):
+/// a default-named layer inside a name scope puts its ops there but numbers
+/// its variable scope among variable scopes; creating a named layer's
+/// variables twice without reuse is TensorFlow's error.
+#[test]
+fn v1_layers_scope_like_tensorflow() {
+    use ferroflow_core::graph::Reuse;
+    use ferroflow_keras::v1_layers;
+    let g = Graph::new();
+    let x = g.placeholder(DType::F32, [None, Some(4)], "x").unwrap();
+    v1_layers::dense(&x, Dense::new(2)).unwrap();
+    let inner = {
+        let _ns = g.name_scope("ns");
+        v1_layers::dense(&x, Dense::new(2)).unwrap()
+    };
+    assert_eq!(inner.name(), "ns/dense/BiasAdd:0");
+    assert_eq!(g.global_variables()[2].name(), "dense_1/kernel:0");
+    let twice = || {
+        let _q = g.variable_scope("q", Reuse::Inherit);
+        v1_layers::dense(&x, Dense::new(2).name("out"))
+    };
+    twice().unwrap();
+    let message = twice().unwrap_err().to_string();
+    assert!(
+        message.contains("Variable q/out/kernel already exists, disallowed"),
+        "{message}"
+    );
+}

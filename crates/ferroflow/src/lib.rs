@@ -95,6 +95,10 @@ pub mod compat {
                 compute_weighted_loss, huber_loss, log_loss, mean_squared_error, Reduction,
             };
         }
+
+        /// TF1 layer functions on graph tensors (`tf.layers.dense`, …),
+        /// configured by the Keras layer they apply.
+        pub use ferroflow_keras::v1_layers as layers;
     }
 }
 

@@ -32,7 +32,7 @@ pub use scopes::{ControlDependencies, DeviceScope, NameScope, Reuse, VariableSco
 
 use crate::{Op, TensorSpec};
 use naming::NameRegistry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -63,6 +63,9 @@ pub(crate) struct GraphInner {
     pub(crate) by_name: HashMap<String, NodeId>,
     pub(crate) name_stack: String,
     pub(crate) var_scopes: Vec<scopes::VarScopeFrame>,
+    /// The variable scopes (full names) opened since their parent was last
+    /// left; default scope names skip them.
+    pub(crate) opened_var_scopes: HashSet<String>,
     pub(crate) control_stack: Vec<Vec<NodeId>>,
     pub(crate) device_stack: Vec<String>,
     pub(crate) collections: HashMap<String, Vec<CollectionItem>>,
@@ -97,6 +100,7 @@ impl Graph {
                 by_name: HashMap::new(),
                 name_stack: String::new(),
                 var_scopes: Vec::new(),
+                opened_var_scopes: HashSet::new(),
                 control_stack: Vec::new(),
                 device_stack: Vec::new(),
                 collections: HashMap::new(),

@@ -47,7 +47,12 @@ pub struct VariableScope {
 
 impl Drop for VariableScope {
     fn drop(&mut self) {
-        self.graph.lock().var_scopes.pop();
+        let mut g = self.graph.lock();
+        g.var_scopes.pop();
+        // Leaving a scope forgets which subscopes were opened inside it, so
+        // default names restart there (TensorFlow's close_variable_subscopes).
+        let inside = format!("{}/", self.name);
+        g.opened_var_scopes.retain(|k| !k.starts_with(&inside));
     }
 }
 
@@ -117,6 +122,49 @@ impl Graph {
     /// created inside get a name scope (`name/`, or `name_1/` when the
     /// scope is entered again).
     pub fn variable_scope(&self, name: &str, reuse: Reuse) -> VariableScope {
+        // The op name scope is uniquified on its own: re-entering "vs"
+        // names ops under "vs_1/" while get_variable still uses "vs/".
+        let names = self.name_scope(name);
+        self.enter_variable_scope(name, reuse, names)
+    }
+
+    /// Opens a variable scope named after `default_name`, like
+    /// `tf.variable_scope(None, default_name=...)` (how `tf.layers` name
+    /// their variables): the first unused of `default_name`,
+    /// `default_name_1`, … among the variable scopes opened in the current
+    /// one; ops go under the name scope `default_name/` (uniquified among
+    /// op names on its own).
+    ///
+    /// ```
+    /// use ferroflow_core::graph::{Graph, Reuse};
+    /// let g = Graph::new();
+    /// let a = g.variable_scope_default("dense", Reuse::Inherit).name.clone();
+    /// let b = g.variable_scope_default("dense", Reuse::Inherit).name.clone();
+    /// assert_eq!((a.as_str(), b.as_str()), ("dense", "dense_1"));
+    /// ```
+    pub fn variable_scope_default(&self, default_name: &str, reuse: Reuse) -> VariableScope {
+        let names = self.name_scope(default_name);
+        let unique = {
+            let g = self.lock();
+            let prefix = match g.var_scopes.last() {
+                Some(p) => format!("{}/", p.name),
+                None => String::new(),
+            };
+            let used = |name: &str| g.opened_var_scopes.contains(&format!("{prefix}{name}"));
+            let mut unique = default_name.to_string();
+            let mut k = 1;
+            while used(&unique) {
+                unique = format!("{default_name}_{k}");
+                k += 1;
+            }
+            unique
+        };
+        self.enter_variable_scope(&unique, reuse, names)
+    }
+
+    /// Pushes variable scope `name` (relative to the current one), marked
+    /// as opened, with the op name scope `names` already entered.
+    fn enter_variable_scope(&self, name: &str, reuse: Reuse, names: NameScope) -> VariableScope {
         let full = {
             let mut g = self.lock();
             let parent = g.var_scopes.last();
@@ -133,11 +181,9 @@ impl Graph {
                 name: full.clone(),
                 reuse,
             });
+            g.opened_var_scopes.insert(full.clone());
             full
         };
-        // The op name scope is uniquified on its own: re-entering "vs"
-        // names ops under "vs_1/" while get_variable still uses "vs/".
-        let names = self.name_scope(name);
         VariableScope {
             graph: self.clone(),
             _names: names,

@@ -4,6 +4,9 @@
 //! with an unknown batch; a functional residual block), and graph == eager
 //! for the same weights.
 
+mod common;
+
+use common::{floats, pattern};
 use ferroflow_core::graph::{Graph, Output};
 use ferroflow_core::optimizers::{Adam, Optimizer};
 use ferroflow_core::prelude::*;
@@ -455,13 +458,6 @@ fn seeds_cnn_trains_in_a_session_with_an_unknown_batch() {
     );
 }
 
-/// The v1 fixture's values: `float32((i*mul + add) % modulus) / den - shift`.
-fn pattern(n: usize, mul: usize, add: usize, modulus: usize, den: f32, shift: f32) -> Vec<f32> {
-    (0..n)
-        .map(|i| ((i * mul + add) % modulus) as f32 / den - shift)
-        .collect()
-}
-
 /// `tf.compat.v1.layers` against TensorFlow 2.21 (tools/make_v1_layers_fixtures.py):
 /// variable and tensor names (unique default scopes, a named layer shared
 /// through `variable_scope(reuse=True)`), values for the same weights,
@@ -577,12 +573,7 @@ fn v1_layers_match_tensorflow() {
             // is not under `batchnorm/`.
             assert_eq!(tensor.name(), want["name"].as_str().unwrap(), "{key}");
         }
-        let want: Vec<f32> = want["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
+        let want = floats(&want["value"]);
         let got = value.to_vec::<f32>().unwrap();
         assert_eq!(got.len(), want.len(), "{key}");
         for (a, b) in got.iter().zip(&want) {

@@ -4,6 +4,9 @@
 //! optimizer step for step as TensorFlow, and the `REGULARIZATION_LOSSES`
 //! collection with `get_regularization_loss`.
 
+mod common;
+
+use common::{floats, pattern};
 use ferroflow_core::graph::losses::{get_regularization_loss, get_regularization_losses};
 use ferroflow_core::graph::{Graph, Output, REGULARIZATION_LOSSES};
 use ferroflow_core::optimizers::{GradientDescent, Optimizer};
@@ -16,22 +19,6 @@ use serde_json::Value;
 /// `tools/make_graph_regularization_fixtures.py`'s output.
 fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/graph_regularization.json")).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-/// `float32((i*mul + add) % modulus) / den - shift` for i in 0..n, as the
-/// fixture script computes it.
-fn pattern(n: usize, mul: usize, add: usize, modulus: usize, den: f32, shift: f32) -> Vec<f32> {
-    (0..n)
-        .map(|i| ((i * mul + add) % modulus) as f32 / den - shift)
-        .collect()
 }
 
 /// The fixture's model: conv2d (L2 0.05 kernel) → flatten → dense (L2 0.01

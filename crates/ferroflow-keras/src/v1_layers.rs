@@ -88,10 +88,26 @@ pub fn conv2d(inputs: &Output, layer: Conv2D) -> Result<Output> {
     apply(layer, inputs, false, Reuse::Inherit)
 }
 
-/// `tf.compat.v1.layers.max_pooling2d(inputs, pool_size, strides, ...)`
-/// and `average_pooling2d`: `layer` is `Pooling2D::max(pool_size)` or
-/// `Pooling2D::average(pool_size)` with its strides and padding.
-pub fn pooling2d(inputs: &Output, layer: Pooling2D) -> Result<Output> {
+/// `tf.compat.v1.layers.max_pooling2d(inputs, pool_size, strides)` with
+/// `"valid"` padding (for `"same"`, [`apply`] a `Pooling2D::max` with its
+/// padding set).
+pub fn max_pooling2d(
+    inputs: &Output,
+    pool_size: [usize; 2],
+    strides: [usize; 2],
+) -> Result<Output> {
+    let layer = Pooling2D::max(pool_size).strides(strides);
+    apply(layer, inputs, false, Reuse::Inherit)
+}
+
+/// `tf.compat.v1.layers.average_pooling2d(inputs, pool_size, strides)`
+/// with `"valid"` padding.
+pub fn average_pooling2d(
+    inputs: &Output,
+    pool_size: [usize; 2],
+    strides: [usize; 2],
+) -> Result<Output> {
+    let layer = Pooling2D::average(pool_size).strides(strides);
     apply(layer, inputs, false, Reuse::Inherit)
 }
 

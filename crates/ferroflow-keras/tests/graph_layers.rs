@@ -499,7 +499,7 @@ fn v1_layers_match_tensorflow() {
             .kernel_regularizer(Regularizer::l2(0.05)),
     )
     .unwrap();
-    let pool = v1_layers::pooling2d(&conv, Pooling2D::max([2, 2])).unwrap();
+    let pool = v1_layers::max_pooling2d(&conv, [2, 2], [2, 2]).unwrap();
     let flat = v1_layers::flatten(&pool).unwrap();
     let dropped = v1_layers::dropout(&flat, Dropout::new(0.5), false).unwrap();
     let bn = v1_layers::batch_normalization(&h, BatchNormalization::new(), true).unwrap();
@@ -614,4 +614,10 @@ fn v1_layers_scope_like_tensorflow() {
         message.contains("Variable q/out/kernel already exists, disallowed"),
         "{message}"
     );
+    let img = g
+        .placeholder(DType::F32, [None, Some(6), Some(6), Some(2)], "img")
+        .unwrap();
+    let pooled = v1_layers::average_pooling2d(&img, [3, 3], [3, 3]).unwrap();
+    assert_eq!(pooled.name(), "average_pooling2d/AvgPool:0");
+    assert_eq!(pooled.static_shape().to_string(), "(?, 2, 2, 2)");
 }

@@ -1,8 +1,10 @@
 //! Variables in graphs: `Graph::variable` (TF1's `tf.Variable`),
-//! `get_variable` with variable scopes and reuse, and initializer ops.
+//! `get_variable` with variable scopes, reuse and regularizers, and
+//! initializer ops.
 
 use crate::graph::{
-    Graph, NodeName, Operation, Output, Reuse, GLOBAL_VARIABLES, TRAINABLE_VARIABLES,
+    Graph, NodeName, Operation, Output, Reuse, GLOBAL_VARIABLES, REGULARIZATION_LOSSES,
+    TRAINABLE_VARIABLES,
 };
 use crate::initializers::{filled, orthogonalize, InitPlan, Initializer};
 use crate::ops::{
@@ -210,6 +212,54 @@ impl Graph {
         initializer: Option<Initializer>,
         trainable: bool,
     ) -> Result<GraphVariable> {
+        self.get_or_create_variable(name, shape, dtype, initializer, trainable)
+            .map(|(v, _)| v)
+    }
+
+    /// [`Graph::get_variable`] with a penalty, like `tf.get_variable(...,
+    /// regularizer=fn)`: when the variable is created (not reused),
+    /// `regularizer` of its value — ops under `<variable>/Regularizer/`,
+    /// whatever the current name scope — joins `REGULARIZATION_LOSSES`.
+    ///
+    /// ```
+    /// use ferroflow_core::graph::{Graph, REGULARIZATION_LOSSES};
+    /// use ferroflow_core::initializers::Initializer;
+    /// use ferroflow_core::prelude::*;
+    /// let g = Graph::new();
+    /// let l1 = |w: &ferroflow_core::graph::Output| w.abs()?.reduce_sum(Axes::All, false);
+    /// g.get_variable_regularized("b", &[3], DType::F32, Some(Initializer::Zeros), true, l1)
+    ///     .unwrap();
+    /// let losses = g.get_collection(REGULARIZATION_LOSSES, None);
+    /// assert!(losses[0].name().starts_with("b/Regularizer/"));
+    /// ```
+    pub fn get_variable_regularized(
+        &self,
+        name: &str,
+        shape: &[usize],
+        dtype: DType,
+        initializer: Option<Initializer>,
+        trainable: bool,
+        regularizer: impl FnOnce(&Output) -> Result<Output>,
+    ) -> Result<GraphVariable> {
+        let (v, created) =
+            self.get_or_create_variable(name, shape, dtype, initializer, trainable)?;
+        if created {
+            let _scope = self.name_scope(&format!("{}/Regularizer/", v.op_name()));
+            let penalty = regularizer(v.value())?;
+            self.add_to_collection(REGULARIZATION_LOSSES, penalty);
+        }
+        Ok(v)
+    }
+
+    /// [`Graph::get_variable`], and whether it created the variable.
+    fn get_or_create_variable(
+        &self,
+        name: &str,
+        shape: &[usize],
+        dtype: DType,
+        initializer: Option<Initializer>,
+        trainable: bool,
+    ) -> Result<(GraphVariable, bool)> {
         let (scope, reuse) = self.current_variable_scope();
         let full = if scope.is_empty() {
             name.to_string()
@@ -228,7 +278,7 @@ impl Graph {
                         found.to_tuple_string()
                     );
                 }
-                Ok(v)
+                Ok((v, false))
             }
             (Some(_), Reuse::Inherit) => fail!(
                 "get_variable",
@@ -249,7 +299,7 @@ impl Graph {
                 let v = self.create_variable(&full, &initial, trainable)?;
                 drop(scope);
                 self.lock().variables.insert(full, v.clone());
-                Ok(v)
+                Ok((v, true))
             }
         }
     }

@@ -455,3 +455,52 @@ fn gradients_flow_through_placeholders_of_unknown_shape() {
     assert_eq!(out[0].dims(), &[1]);
     assert!((out[2].to_scalar::<f32>().unwrap() - 23.66).abs() < 1e-3);
 }
+
+/// `tf.get_variable(..., regularizer=...)` as TensorFlow 2.21 does it:
+/// `layer/w` with `keras.regularizers.l2(0.1)` and constant 0.5 gives
+/// `layer/w/Regularizer/…` = 0.15; reusing it adds nothing; `b` made under
+/// name scope `ns` with `sum(|b|)` and constant -2 gives `b/Regularizer/…`
+/// = 6.0 (the name scope is ignored); the total is 6.15.
+#[test]
+fn get_variable_regularizers_join_the_collection() {
+    use ferroflow_core::graph::losses::get_regularization_loss;
+    use ferroflow_core::graph::{Output, REGULARIZATION_LOSSES};
+    let g = Graph::new();
+    let l2 = |w: &Output| {
+        w.square()?
+            .reduce_sum(Axes::All, false)?
+            .mul(&g.constant(0.1f32, "l2")?)
+    };
+    {
+        let _vs = g.variable_scope("layer", Reuse::Inherit);
+        let init = Some(Initializer::Constant(0.5));
+        g.get_variable_regularized("w", &[2, 3], DType::F32, init, true, l2)
+            .unwrap();
+    }
+    {
+        let _vs = g.variable_scope("layer", Reuse::Reuse);
+        g.get_variable_regularized("w", &[2, 3], DType::F32, None, true, l2)
+            .unwrap();
+    }
+    {
+        let _ns = g.name_scope("ns");
+        let l1 = |b: &Output| b.abs()?.reduce_sum(Axes::All, false);
+        let init = Some(Initializer::Constant(-2.0));
+        g.get_variable_regularized("b", &[3], DType::F32, init, true, l1)
+            .unwrap();
+    }
+    let losses = g.get_collection(REGULARIZATION_LOSSES, None);
+    let names: Vec<String> = losses.iter().map(|l| l.name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("layer/w/Regularizer/"), "{names:?}");
+    assert!(names[1].starts_with("b/Regularizer/"), "{names:?}");
+    let total = get_regularization_loss(&g, None, None).unwrap();
+    let session = Session::new(&g);
+    session
+        .run_targets(&[&g.global_variables_initializer().unwrap()], &[], &[])
+        .unwrap();
+    let value = session.run(&[&total], &[]).unwrap()[0]
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!((value - 6.15).abs() < 1e-6, "{value}");
+}

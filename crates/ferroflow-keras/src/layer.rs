@@ -309,36 +309,38 @@ impl LayerCore {
 
     /// The weights as variables of graph `g` made by `get_variable` in the
     /// current variable scope, with the weights' initializers as graph ops,
-    /// the way `tf.compat.v1.layers` make them: created, or reused as the
-    /// scope's `reuse` says. Returns the variables and whether they were
-    /// created (rather than reused). The layer's calls in `g` use them.
-    pub(crate) fn get_graph_variables(&self, g: &Graph) -> Result<(Vec<GraphVariable>, bool)> {
-        let before = g.global_variables().len();
-        let vars = self
+    /// the way `tf.compat.v1.layers` make them: created (a regularized
+    /// weight's penalty then joins `REGULARIZATION_LOSSES`), or reused as
+    /// the scope's `reuse` says. The layer's calls in `g` use them.
+    pub(crate) fn get_graph_variables(&self, g: &Graph) -> Result<()> {
+        let variables = self
             .weights
             .iter()
             .zip(&self.initializers)
-            .map(|(w, init)| {
+            .enumerate()
+            .map(|(i, (w, init))| {
                 let full = w.name().trim_end_matches(":0");
                 let short = full.rsplit('/').next().unwrap_or(full);
                 let value = w.read_value();
+                let (dims, dtype) = (value.dims(), value.dtype());
+                let init = Some(init.clone());
                 let trainable = self.trainable && w.trainable();
-                g.get_variable(
-                    short,
-                    value.dims(),
-                    value.dtype(),
-                    Some(init.clone()),
-                    trainable,
-                )
+                match self.regularized.iter().find(|(j, _)| *j == i) {
+                    Some(&(_, r)) => {
+                        g.get_variable_regularized(short, dims, dtype, init, trainable, |v| {
+                            r.penalty(v)
+                        })
+                    }
+                    None => g.get_variable(short, dims, dtype, init, trainable),
+                }
             })
             .collect::<Result<Vec<_>>>()?;
-        let created = g.global_variables().len() > before;
         self.graphs.borrow_mut().push(InGraph {
             graph: g.id(),
-            variables: vars.clone(),
+            variables,
             penalties: None,
         });
-        Ok((vars, created))
+        Ok(())
     }
 
     /// The eager weights in creation order (what a forward pass reads).

@@ -33,7 +33,7 @@ use ferroflow_core::{Result, TensorOps};
 /// module docs): builds it from `inputs`' static shape, gets its variables
 /// in its variable scope, runs its forward pass there, and files its
 /// losses under `REGULARIZATION_LOSSES` (weight penalties only when the
-/// variables were created, as TensorFlow does).
+/// variables are created, as TensorFlow does, and the activity penalty).
 ///
 /// ```
 /// use ferroflow_core::graph::{Graph, Reuse};
@@ -63,16 +63,11 @@ pub fn apply<L: Layer>(
     layer.core_mut().set_graph_only();
     layer.build_for(&inputs.static_shape())?;
     let core = layer.core();
-    let (_, created) = core.get_graph_variables(g)?;
+    core.get_graph_variables(g)?;
     let y = layer.call_graph(inputs, training)?;
     core.regularize_activity(&y)?;
-    let losses = if created {
-        core.graph_losses(g)?
-    } else {
-        core.added_graph_losses.borrow().clone()
-    };
-    for loss in losses {
-        g.add_to_collection(REGULARIZATION_LOSSES, loss);
+    for loss in core.added_graph_losses.borrow().iter() {
+        g.add_to_collection(REGULARIZATION_LOSSES, loss.clone());
     }
     Ok(y)
 }

@@ -145,7 +145,7 @@ fn run_scenario(
             for i in 0..steps {
                 let (x, y) = batch(train, i * BATCH_SIZE, (i + 1) * BATCH_SIZE)?;
                 let step = epoch * steps + i;
-                let fetches: Vec<&Output> = if step % LOG_EVERY == 0 {
+                let fetches: Vec<&Output> = if step.is_multiple_of(LOG_EVERY) {
                     vec![&model.loss, &model.merged]
                 } else {
                     vec![&model.loss]

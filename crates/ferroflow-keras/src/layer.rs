@@ -321,21 +321,25 @@ impl LayerCore {
             .map(|(i, (w, init))| {
                 let full = w.name().trim_end_matches(":0");
                 let short = full.rsplit('/').next().unwrap_or(full);
-                let value = w.read_value();
-                let (dims, dtype) = (value.dims(), value.dtype());
+                let (shape, dtype) = (w.shape(), w.dtype());
                 let init = Some(init.clone());
                 let trainable = self.trainable && w.trainable();
                 match self.regularized.iter().find(|(j, _)| *j == i) {
-                    Some(&(_, r)) => {
-                        g.get_variable_regularized(short, dims, dtype, init, trainable, |v| {
-                            r.penalty(v)
-                        })
-                    }
-                    None => g.get_variable(short, dims, dtype, init, trainable),
+                    Some(&(_, r)) => g.get_variable_regularized(
+                        short,
+                        shape.dims(),
+                        dtype,
+                        init,
+                        trainable,
+                        |v| r.penalty(v),
+                    ),
+                    None => g.get_variable(short, shape.dims(), dtype, init, trainable),
                 }
             })
             .collect::<Result<Vec<_>>>()?;
-        self.graphs.borrow_mut().push(InGraph {
+        let mut graphs = self.graphs.borrow_mut();
+        graphs.retain(|s| s.graph != g.id());
+        graphs.push(InGraph {
             graph: g.id(),
             variables,
             penalties: None,

@@ -66,7 +66,8 @@ pub fn apply<L: Layer>(
     core.get_graph_variables(g)?;
     let y = layer.call_graph(inputs, training)?;
     core.regularize_activity(&y)?;
-    for loss in core.added_graph_losses.borrow().iter() {
+    let added = core.added_graph_losses.borrow();
+    for loss in added.iter().filter(|l| l.graph().id() == g.id()) {
         g.add_to_collection(REGULARIZATION_LOSSES, loss.clone());
     }
     Ok(y)
